@@ -1,0 +1,44 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "tokentape",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tokentape", targets: ["tokentape"]),
+        // What a Swift user imports to load tapes and feed them to a parser under test.
+        .library(name: "TokenTape", targets: ["TapeCore", "TapeStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .target(name: "TapeCore"),
+        .target(
+            name: "TapeStore",
+            dependencies: [
+                "TapeCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
+        .target(name: "TapeCapture", dependencies: ["TapeCore", "TapeStore"]),
+        .executableTarget(
+            name: "tokentape",
+            dependencies: [
+                "TapeCore", "TapeStore", "TapeCapture",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "tokentape-bench",
+            dependencies: [
+                "TapeCore", "TapeStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            path: "Benchmarks/tokentape-bench"),
+        .testTarget(name: "TapeCoreTests", dependencies: ["TapeCore"]),
+        .testTarget(name: "TapeStoreTests", dependencies: ["TapeCore", "TapeStore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TapeCore", "TapeStore", "tokentape"]),
+    ]
+)

@@ -1,0 +1,109 @@
+import Foundation
+import TapeCore
+import TapeStore
+
+/// Where every live source (pipe, client, proxy) hands its reads, so
+/// timestamping, batching and end classification exist once.
+public final class Recorder: Sendable {
+    public let writer: TapeWriter
+
+    public init(store: TapeStore) {
+        writer = store.writer()
+    }
+
+    /// Starts a tape whose `t_send` is now.
+    ///
+    /// - Parameter decoder: decodes the body as it arrives, to classify the end
+    ///   (provider, model, end marker, first token) without a second pass.
+    public func start(_ metadata: TapeMetadata, decoder: StreamDecoder = StreamDecoder()) -> Recording {
+        Recording(metadata: metadata, writer: writer, decoder: decoder, origin: MonotonicClock.now())
+    }
+
+    /// Commits everything and stops the writer.
+    public func close() throws {
+        try writer.close()
+    }
+}
+
+/// One tape being recorded. Thread-safe: a reading thread appends while a
+/// signal handler may end it; whatever comes after the end is ignored.
+public final class Recording: @unchecked Sendable {
+    public let uid: String
+    /// `t_send` on the monotonic clock, ns.
+    public let origin: Int64
+    private let writer: TapeWriter
+    private let lock = NSLock()
+    private var decoder: StreamDecoder
+    private var outcome = StreamOutcome()
+    private var status: Int?
+    private var seq = 0
+    private var ending: TapeWriter.Ending?
+
+    init(metadata: TapeMetadata, writer: TapeWriter, decoder: StreamDecoder, origin: Int64) {
+        self.uid = metadata.uid
+        self.origin = origin
+        self.writer = writer
+        self.decoder = decoder
+        writer.begin(metadata)
+    }
+
+    /// Nanoseconds since `t_send`, now.
+    public func elapsed() -> Int64 { MonotonicClock.now() - origin }
+
+    /// Records one read. `at` is `MonotonicClock.now()` taken by the source
+    /// the moment the read returned, before anything else.
+    /// - Returns: the events this read completed.
+    @discardableResult
+    public func received(_ bytes: [UInt8], at now: Int64) -> [StreamEvent] {
+        lock.lock()
+        defer { lock.unlock() }
+        guard ending == nil, !bytes.isEmpty else { return [] }
+        let chunk = Chunk(seq: seq, t: now - origin, bytes: bytes)
+        writer.append(uid, chunk)
+        let events = decoder.feed(bytes, chunk: seq)
+        seq += 1
+        for event in events { outcome.add(event) }
+        return events
+    }
+
+    /// Records the response head.
+    public func responded(_ head: ResponseHead, at now: Int64) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard ending == nil else { return }
+        status = head.status
+        writer.respond(uid, head: head, tHeaders: now - origin)
+    }
+
+    /// Ends the tape; the first call wins.
+    /// - Returns: how it ended, and the events the decoder still held.
+    @discardableResult
+    public func finish(_ transport: TransportEnd, at now: Int64, detail: String? = nil) -> (TapeWriter.Ending, [StreamEvent]) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let ending { return (ending, []) }
+        let events = decoder.finish()
+        for event in events { outcome.add(event) }
+        let provider = decoder.provider ?? .text
+        let ending = TapeWriter.Ending(
+            reason: outcome.endReason(provider: provider, transport: transport, status: status),
+            phase: outcome.phase, detail: detail, tEnd: now - origin, provider: provider, model: decoder.model)
+        self.ending = ending
+        writer.finish(uid, ending)
+        return (ending, events)
+    }
+
+    /// Reads recorded so far.
+    public var chunkCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return seq
+    }
+
+    /// What the stream has said so far.
+    public var currentOutcome: StreamOutcome {
+        lock.lock()
+        defer { lock.unlock() }
+        return outcome
+    }
+}

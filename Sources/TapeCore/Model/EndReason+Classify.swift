@@ -1,0 +1,28 @@
+/// How the transport ended a stream, before its events are looked at.
+public enum TransportEnd: String, Sendable, Codable {
+    /// The body ended cleanly.
+    case eof
+    case reset
+    /// Our side stopped reading (the user cancelled).
+    case cancelled
+    case timeoutIdle = "timeout_idle"
+    case timeoutTotal = "timeout_total"
+}
+
+extension EndReason {
+    /// Finish reasons that mean a token limit stopped the answer.
+    static let lengthFinishes: Set<String> = [
+        "length", "max_tokens", "MAX_TOKENS", "max_output_tokens", "model_context_window_exceeded",
+    ]
+    /// Finish reasons that mean a filter or safety block stopped the answer.
+    static let filteredFinishes: Set<String> = [
+        "content_filter", "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY", "refusal",
+    ]
+
+    /// The end reason of a whole stream: see `StreamOutcome.endReason`.
+    public static func classify(
+        events: [StreamEvent], provider: Provider, transport: TransportEnd, status: Int? = nil
+    ) -> EndReason {
+        StreamOutcome(events: events).endReason(provider: provider, transport: transport, status: status)
+    }
+}

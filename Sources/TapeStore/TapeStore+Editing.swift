@@ -1,0 +1,31 @@
+import GRDB
+import TapeCore
+
+extension TapeStore {
+    /// Adds and removes tags on a tape.
+    public func tag(_ reference: TapeReference, adding: [String], removing: [String]) throws -> TapeMetadata {
+        let number = try metadata(reference).number!
+        try run {
+            try pool.write { db in
+                for tag in adding {
+                    try db.execute(sql: "INSERT OR IGNORE INTO tags(tape_id, tag) VALUES (?, ?)", arguments: [number, tag])
+                }
+                for tag in removing {
+                    try db.execute(sql: "DELETE FROM tags WHERE tape_id = ? AND tag = ?", arguments: [number, tag])
+                }
+            }
+        }
+        return try metadata(.number(number))
+    }
+
+    /// Deletes a tape with its chunks and tags.
+    public func delete(_ reference: TapeReference) throws -> TapeMetadata {
+        let metadata = try metadata(reference)
+        try run {
+            try pool.write { db in
+                try db.execute(sql: "DELETE FROM tapes WHERE id = ?", arguments: [metadata.number!])
+            }
+        }
+        return metadata
+    }
+}

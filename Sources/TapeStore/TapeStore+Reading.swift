@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+import TapeCore
+
+extension TapeStore {
+    /// The tapes a filter selects, oldest first.
+    public func tapes(_ filter: TapeFilter = TapeFilter()) throws -> [TapeMetadata] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        for tag in filter.tags {
+            conditions.append("id IN (SELECT tape_id FROM tags WHERE tag = ?)")
+            _ = arguments.append(contentsOf: [tag])
+        }
+        if let provider = filter.provider {
+            conditions.append("provider = ?")
+            _ = arguments.append(contentsOf: [provider.rawValue])
+        }
+        if let model = filter.model {
+            conditions.append("model = ?")
+            _ = arguments.append(contentsOf: [model])
+        }
+        if let since = filter.since {
+            conditions.append("started_at >= ?")
+            _ = arguments.append(contentsOf: [Self.timestamp(since)])
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        var sql = "SELECT * FROM tapes \(whereClause) ORDER BY id"
+        if let limit = filter.limit {
+            sql = "SELECT * FROM (SELECT * FROM tapes \(whereClause) ORDER BY id DESC LIMIT \(limit)) ORDER BY id"
+        }
+        return try run {
+            try pool.read { db in
+                let tags = try Self.tagsByTape(db)
+                return try Row.fetchAll(db, sql: sql, arguments: arguments).map { Self.metadata($0, tags: tags[$0["id"]] ?? []) }
+            }
+        }
+    }
+
+    /// One tape's metadata.
+    public func metadata(_ reference: TapeReference) throws -> TapeMetadata {
+        let (sql, arguments): (String, StatementArguments) = switch reference {
+        case .number(let n): ("SELECT * FROM tapes WHERE id = ?", [n])
+        case .uid(let uid): ("SELECT * FROM tapes WHERE uid = ?", [uid])
+        case .last: ("SELECT * FROM tapes ORDER BY id DESC LIMIT 1", [])
+        }
+        return try run {
+            try pool.read { db in
+                guard let row = try Row.fetchOne(db, sql: sql, arguments: arguments) else {
+                    throw TapeStoreError.tapeNotFound(reference.description)
+                }
+                let tags = try String.fetchAll(
+                    db, sql: "SELECT tag FROM tags WHERE tape_id = ? ORDER BY tag", arguments: [row["id"] as Int64])
+                return Self.metadata(row, tags: tags)
+            }
+        }
+    }
+
+    /// A page of a tape's chunks: at most `limit`, after sequence number `after`.
+    public func chunks(of number: Int64, after: Int = -1, limit: Int = 4096) throws -> [Chunk] {
+        try run {
+            try pool.read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT seq, t_ns, data FROM chunks WHERE tape_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                    arguments: [number, after, limit]
+                ).map { Chunk(seq: $0["seq"], t: $0["t_ns"], bytes: [UInt8]($0["data"] as Data)) }
+            }
+        }
+    }
+
+    /// Every chunk of a tape in order, a page at a time, so a big tape never
+    /// sits in memory whole.
+    public func forEachChunk(of number: Int64, pageSize: Int = 4096, _ body: (Chunk) throws -> Void) throws {
+        var after = -1
+        while true {
+            let page = try chunks(of: number, after: after, limit: pageSize)
+            for chunk in page { try body(chunk) }
+            guard page.count == pageSize, let last = page.last else { return }
+            after = last.seq
+        }
+    }
+
+    /// A whole tape, chunks included.
+    public func tape(_ reference: TapeReference) throws -> Tape {
+        let metadata = try metadata(reference)
+        var chunks: [Chunk] = []
+        try forEachChunk(of: metadata.number!) { chunks.append($0) }
+        return Tape(metadata: metadata, chunks: chunks)
+    }
+
+    private static func tagsByTape(_ db: Database) throws -> [Int64: [String]] {
+        var tags: [Int64: [String]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT tape_id, tag FROM tags ORDER BY tag") {
+            tags[row["tape_id"], default: []].append(row["tag"])
+        }
+        return tags
+    }
+
+    static func metadata(_ row: Row, tags: [String]) -> TapeMetadata {
+        var request: RecordedRequest?
+        if let method: String = row["method"], let url: String = row["url"] {
+            request = RecordedRequest(
+                method: method, url: url, headers: decodeHeaders(row["request_headers"]),
+                body: (row["request_body"] as Data?).map { [UInt8]($0) })
+        }
+        var response: ResponseHead?
+        if let status: Int = row["status"] {
+            response = ResponseHead(status: status, headers: decodeHeaders(row["response_headers"]))
+        }
+        return TapeMetadata(
+            number: row["id"], uid: row["uid"], startedAt: parseTimestamp(row["started_at"]),
+            source: TapeSource(rawValue: row["source"]) ?? .pipe, request: request, response: response,
+            provider: (row["provider"] as String?).flatMap(Provider.init(rawValue:)), model: row["model"],
+            tSched: row["t_sched_ns"], tHeaders: row["t_headers_ns"], tEnd: row["t_end_ns"],
+            endReason: (row["end_reason"] as String?).flatMap(EndReason.init(rawValue:)),
+            endPhase: (row["end_phase"] as String?).flatMap(EndPhase.init(rawValue:)), endDetail: row["end_detail"],
+            chunkCount: row["chunk_count"], byteCount: row["byte_count"], tags: tags)
+    }
+
+    static func encodeHeaders(_ headers: [HeaderField]?) -> String? {
+        guard let headers else { return nil }
+        return (try? JSONEncoder().encode(headers)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func decodeHeaders(_ text: String?) -> [HeaderField] {
+        guard let text else { return [] }
+        return (try? JSONDecoder().decode([HeaderField].self, from: Data(text.utf8))) ?? []
+    }
+
+    /// UTC with milliseconds; sorts as text, so `--since` compares in SQL.
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    static func parseTimestamp(_ text: String) -> Date {
+        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? Date(timeIntervalSince1970: 0)
+    }
+}
