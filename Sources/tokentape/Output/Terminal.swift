@@ -13,7 +13,7 @@ enum Terminal {
     /// Writes without a newline and flushes, for text that streams in.
     static func write(_ text: String) {
         print(text, terminator: "")
-        fflush(stdout)
+        fflush(nil)  // all streams: naming `stdout` is not concurrency-safe in Swift 6
     }
 
     static func dim(_ text: String) -> String { stdoutIsTTY ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
