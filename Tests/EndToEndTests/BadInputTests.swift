@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+/// Bad input gets a clear message, a non-zero exit, and changes nothing.
+struct BadInputTests {
+    let scratch: Scratch
+    init() throws { scratch = try Scratch() }
+
+    @Test("--db pointing at a file that is not a tokentape database")
+    func foreignFile() throws {
+        let notes = scratch.path("notes.txt")
+        try "my notes\n".write(toFile: notes, atomically: true, encoding: .utf8)
+        for arguments in [["list"], ["record", "--stdin"], ["show", "1"], ["demo"]] {
+            let result = try CLI.run(arguments + ["--db", notes], stdin: Data("data: x\n\n".utf8))
+            #expect(result.status != 0, "\(arguments)")
+            #expect(result.stderr.contains("\(notes) is not a tokentape database"), "\(arguments): \(result.stderr)")
+        }
+        #expect(try String(contentsOfFile: notes, encoding: .utf8) == "my notes\n")
+    }
+
+    @Test("unknown tapes and references that name no tape")
+    func badReferences() throws {
+        let db = scratch.path("t.sqlite")
+        let missing = try CLI.run(["show", "7", "--db", db])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("no tape 7"))
+        let nonsense = try CLI.run(["show", "seven", "--db", db])
+        #expect(nonsense.status != 0)
+        #expect(nonsense.stderr.contains("'seven' does not name a tape"))
+        let delete = try CLI.run(["delete", "last", "--db", db])
+        #expect(delete.status != 0)
+        #expect(delete.stderr.contains("no tape last"))
+    }
+
+    @Test("usage errors say what to do")
+    func usage() throws {
+        let db = scratch.path("t.sqlite")
+        let noStdin = try CLI.run(["record", "--db", db])
+        #expect(noStdin.status != 0)
+        #expect(noStdin.stderr.contains("record needs --stdin"))
+        let noTags = try CLI.run(["tag", "1", "--db", db])
+        #expect(noTags.status != 0)
+        #expect(noTags.stderr.contains("at least one tag"))
+        let badSince = try CLI.run(["list", "--since", "yesterday", "--db", db])
+        #expect(badSince.status != 0)
+        #expect(badSince.stderr.contains("neither a duration"))
+        let badProvider = try CLI.run(["record", "--stdin", "--provider", "openai", "--db", db])
+        #expect(badProvider.status != 0)
+    }
+
+    @Test("an empty body is still a tape, with nothing decoded")
+    func emptyBody() throws {
+        let db = scratch.path("t.sqlite")
+        let result = try CLI.run(["record", "--stdin", "--db", db], stdin: Data())
+        #expect(result.status == 0, "\(result.stderr)")
+        let show = try CLI.run(["show", "last", "--db", db])
+        #expect(show.out.contains("0 (0 B)"))
+        #expect(show.out.contains("events    none"))
+    }
+
+    @Test("tag and delete through the CLI")
+    func tagAndDelete() throws {
+        let db = scratch.path("t.sqlite")
+        try CLI.run(["record", "--stdin", "--quiet", "--db", db], stdin: Data("hello".utf8))
+        let tagged = try CLI.run(["tag", "last", "+keep", "drop", "--db", db])
+        #expect(tagged.out == "tape 1: drop, keep\n")
+        let untagged = try CLI.run(["tag", "1", "-drop", "--db", db])
+        #expect(untagged.out == "tape 1: keep\n", "\(untagged.stderr)")
+        let listed = try CLI.run(["list", "--tag", "keep", "--json", "--db", db])
+        #expect((try JSONSerialization.jsonObject(with: listed.stdout) as! [Any]).count == 1)
+        #expect(try CLI.run(["delete", "1", "--db", db]).out.hasPrefix("deleted tape 1"))
+        #expect(try CLI.run(["list", "--json", "--db", db]).out == "[\n\n]\n")
+    }
+
+    @Test("the demo records, shows the tape and its events")
+    func demo() throws {
+        let db = scratch.path("demo.sqlite")
+        let result = try CLI.run(["demo", "--db", db], timeout: 60)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.out.contains("tokentape records every read of a stream"))
+        #expect(result.out.contains("end       completed"))
+        #expect(result.out.contains("role_only"))
+        let list = try JSONSerialization.jsonObject(with: CLI.run(["list", "--json", "--db", db]).stdout) as! [[String: Any]]
+        #expect(list.count == 1)
+        #expect(list[0]["tags"] as? [String] == ["demo"])
+        #expect(list[0]["provider"] as? String == "openai-chat")
+    }
+}
