@@ -19,6 +19,10 @@ public final class TapeStore: Sendable {
         public var batchInterval: Duration = .milliseconds(50)
         /// … or until this many operations are waiting, whichever comes first.
         public var batchSize = 1024
+        /// Operations that may wait uncommitted before `append` waits for the
+        /// disk (about 10 MB of 100-byte chunks); only a disk slower than the
+        /// streams for seconds on end reaches it.
+        public var maxQueued = 100_000
 
         public init() {}
     }

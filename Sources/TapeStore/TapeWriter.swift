@@ -120,6 +120,9 @@ public final class TapeWriter: @unchecked Sendable {
     private func enqueue(_ operation: Operation) {
         condition.lock()
         defer { condition.unlock() }
+        // Only a disk slower than the stream for a long while gets here: then
+        // waiting is better than memory growing without bound.
+        while queue.count >= store.configuration.maxQueued, failure == nil, !closing { condition.wait() }
         guard failure == nil, !closing else { return }
         if queue.isEmpty { oldest = .now }
         queue.append(operation)
@@ -149,6 +152,7 @@ public final class TapeWriter: @unchecked Sendable {
             let batch = queue
             queue = []
             oldest = nil
+            condition.broadcast()  // producers waiting on a full queue may go on
             condition.unlock()
 
             let outcome = Result { try commit(batch) }

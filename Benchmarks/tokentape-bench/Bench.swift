@@ -1,0 +1,53 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import TapeCore
+import TapeStore
+
+/// tokentape-bench: speed and memory of the store and the decoder, in release.
+///
+///   swift run -c release tokentape-bench store [--chunks N] [--runs R]
+///   swift run -c release tokentape-bench decode [--megabytes M] [--runs R]
+///
+/// Each store variant runs in a child process of its own, so its peak memory is its own.
+@main
+enum Bench {
+    static func main() throws {
+        var args = Array(CommandLine.arguments.dropFirst())
+        let command = args.isEmpty ? "help" : args.removeFirst()
+        func option(_ name: String, _ fallback: Int) -> Int {
+            guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) else { return fallback }
+            return v
+        }
+        switch command {
+        case "store":
+            try StoreBench.compare(chunks: option("--chunks", 1_000_000), runs: option("--runs", 3))
+        case "store-variant":
+            try StoreBench.runVariant(args[0], chunks: Int(args[1])!, tapes: Int(args[2])!)
+        case "decode":
+            DecodeBench.run(megabytes: option("--megabytes", 64), runs: option("--runs", 5))
+        default:
+            print("usage: tokentape-bench store [--chunks N] [--runs R] | decode [--megabytes M] [--runs R]")
+        }
+    }
+}
+
+/// Peak and current resident memory of this process, in MiB.
+enum Memory {
+    static func field(_ name: String) -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return .nan }
+        for line in status.split(separator: "\n") where line.hasPrefix(name + ":") {
+            let kb = line.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? .nan
+            return kb / 1024
+        }
+        return .nan
+    }
+
+    static var peakMiB: Double { field("VmHWM") }
+    static var currentMiB: Double { field("VmRSS") }
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
