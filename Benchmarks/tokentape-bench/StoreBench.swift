@@ -24,7 +24,7 @@ enum StoreBench {
         var results: [String: [Outcome]] = [:]
         for run in 1...runs {
             for tapes in [1, 1000] {
-                for variant in ["raw", "tokentape"] {
+                for variant in ["raw", "tokentape-1024", "tokentape"] {
                     let process = Process()
                     process.executableURL = executable
                     process.arguments = ["store-variant", variant, "\(chunks)", "\(tapes)"]
@@ -35,20 +35,21 @@ enum StoreBench {
                     process.waitUntilExit()
                     let outcome = try JSONDecoder().decode(Outcome.self, from: data)
                     results["\(variant)/\(tapes)", default: []].append(outcome)
-                    print(String(format: "run %d  %-9@ %4d tape(s): %9.0f chunks/s  peak %6.1f MiB  rss %@", run,
+                    print(String(format: "run %d  %-14@ %4d tape(s): %9.0f chunks/s  peak %6.1f MiB  rss %@", run,
                                  variant as NSString, tapes, outcome.chunksPerSecond, outcome.peakMiB,
                                  outcome.rssMiB.map { String(format: "%.1f", $0) }.joined(separator: "/") as NSString))
                 }
             }
         }
         print("\nmedians over \(runs) runs, \(chunks) chunks of 32 bytes:")
-        print("| tapes | raw SQLite C API (chunks/s) | tokentape TapeWriter (chunks/s) | ratio | peak RSS raw / tokentape (MiB) |")
-        print("|---|---|---|---|---|")
+        print("| tapes | raw C API, commit / 1,024 | TapeWriter, commit / 1,024 | ratio | TapeWriter, default batching | ratio | peak RSS raw / 1,024 / default (MiB) |")
+        print("|---|---|---|---|---|---|---|")
         for tapes in [1, 1000] {
-            let raw = results["raw/\(tapes)"]!, ours = results["tokentape/\(tapes)"]!
-            let r = median(raw.map(\.chunksPerSecond)), o = median(ours.map(\.chunksPerSecond))
-            print(String(format: "| %d | %.0f | %.0f | %.2f | %.1f / %.1f |", tapes, r, o, o / r,
-                         median(raw.map(\.peakMiB)), median(ours.map(\.peakMiB))))
+            let raw = results["raw/\(tapes)"]!, same = results["tokentape-1024/\(tapes)"]!, ours = results["tokentape/\(tapes)"]!
+            let r = median(raw.map(\.chunksPerSecond)), s = median(same.map(\.chunksPerSecond))
+            let o = median(ours.map(\.chunksPerSecond))
+            print(String(format: "| %d | %.0f | %.0f | %.2f | %.0f | %.2f | %.1f / %.1f / %.1f |", tapes, r, s, s / r, o, o / r,
+                         median(raw.map(\.peakMiB)), median(same.map(\.peakMiB)), median(ours.map(\.peakMiB))))
         }
     }
 
@@ -61,8 +62,10 @@ enum StoreBench {
         let checkpoints = Set([chunks / 4, chunks / 2, chunks * 3 / 4])
         let seconds: Double
         switch variant {
-        case "tokentape":
-            let store = try TapeStore(path: path)
+        case "tokentape", "tokentape-1024":
+            var config = TapeStore.Configuration()
+            if variant == "tokentape-1024" { config.maxBatch = 1024 }
+            let store = try TapeStore(path: path, configuration: config)
             let writer = store.writer()
             let start = ContinuousClock.now
             let uids = (0..<tapes).map { _ in writer.begin(TapeMetadata(source: .pipe)) }

@@ -3,6 +3,7 @@ import TapeCore
 
 extension TapeStore {
     /// Adds and removes tags on a tape.
+    @discardableResult
     public func tag(_ reference: TapeReference, adding: [String], removing: [String]) throws -> TapeMetadata {
         let number = try metadata(reference).number!
         try run {
@@ -19,6 +20,7 @@ extension TapeStore {
     }
 
     /// Deletes a tape with its chunks and tags.
+    @discardableResult
     public func delete(_ reference: TapeReference) throws -> TapeMetadata {
         let metadata = try metadata(reference)
         try run {

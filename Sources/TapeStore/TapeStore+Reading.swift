@@ -24,9 +24,9 @@ extension TapeStore {
             _ = arguments.append(contentsOf: [Self.timestamp(since)])
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        var sql = "SELECT * FROM tapes \(whereClause) ORDER BY id"
+        var sql = "SELECT \(Self.columns) FROM tapes \(whereClause) ORDER BY id"
         if let limit = filter.limit {
-            sql = "SELECT * FROM (SELECT * FROM tapes \(whereClause) ORDER BY id DESC LIMIT \(limit)) ORDER BY id"
+            sql = "SELECT * FROM (SELECT \(Self.columns) FROM tapes \(whereClause) ORDER BY id DESC LIMIT \(limit)) ORDER BY id"
         }
         return try run {
             try pool.read { db in
@@ -39,9 +39,9 @@ extension TapeStore {
     /// One tape's metadata.
     public func metadata(_ reference: TapeReference) throws -> TapeMetadata {
         let (sql, arguments): (String, StatementArguments) = switch reference {
-        case .number(let n): ("SELECT * FROM tapes WHERE id = ?", [n])
-        case .uid(let uid): ("SELECT * FROM tapes WHERE uid = ?", [uid])
-        case .last: ("SELECT * FROM tapes ORDER BY id DESC LIMIT 1", [])
+        case .number(let n): ("SELECT \(Self.columns) FROM tapes WHERE id = ?", [n])
+        case .uid(let uid): ("SELECT \(Self.columns) FROM tapes WHERE uid = ?", [uid])
+        case .last: ("SELECT \(Self.columns) FROM tapes ORDER BY id DESC LIMIT 1", [])
         }
         return try run {
             try pool.read { db in
@@ -87,6 +87,15 @@ extension TapeStore {
         return Tape(metadata: metadata, chunks: chunks)
     }
 
+    /// Every column, with the counts of a tape still being recorded counted
+    /// from its chunks (the writer stores them when the tape finishes).
+    static let columns = """
+        *, CASE WHEN end_reason IS NULL THEN (SELECT count(*) FROM chunks WHERE tape_id = tapes.id)
+                ELSE chunk_count END AS chunks_so_far,
+           CASE WHEN end_reason IS NULL THEN (SELECT coalesce(sum(length(data)), 0) FROM chunks WHERE tape_id = tapes.id)
+                ELSE byte_count END AS bytes_so_far
+        """
+
     private static func tagsByTape(_ db: Database) throws -> [Int64: [String]] {
         var tags: [Int64: [String]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT tape_id, tag FROM tags ORDER BY tag") {
@@ -113,7 +122,7 @@ extension TapeStore {
             tSched: row["t_sched_ns"], tHeaders: row["t_headers_ns"], tEnd: row["t_end_ns"],
             endReason: (row["end_reason"] as String?).flatMap(EndReason.init(rawValue:)),
             endPhase: (row["end_phase"] as String?).flatMap(EndPhase.init(rawValue:)), endDetail: row["end_detail"],
-            chunkCount: row["chunk_count"], byteCount: row["byte_count"], tags: tags)
+            chunkCount: row["chunks_so_far"], byteCount: row["bytes_so_far"], tags: tags)
     }
 
     static func encodeHeaders(_ headers: [HeaderField]?) -> String? {

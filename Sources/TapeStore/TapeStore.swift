@@ -19,6 +19,10 @@ public final class TapeStore: Sendable {
         public var batchInterval: Duration = .milliseconds(50)
         /// … or until this many operations are waiting, whichever comes first.
         public var batchSize = 1024
+        /// At most this many operations in one transaction; nil lets a batch
+        /// take everything waiting (the fastest under load, since each commit
+        /// rewrites the pages it touched).
+        public var maxBatch: Int?
         /// Operations that may wait uncommitted before `append` waits for the
         /// disk (about 10 MB of 100-byte chunks); only a disk slower than the
         /// streams for seconds on end reaches it.
@@ -78,7 +82,9 @@ public final class TapeStore: Sendable {
                 try db.execute(
                     sql: """
                         UPDATE tapes SET end_reason = ?, end_detail = ?,
-                            t_end_ns = (SELECT max(t_ns) FROM chunks WHERE tape_id = tapes.id)
+                            t_end_ns = (SELECT max(t_ns) FROM chunks WHERE tape_id = tapes.id),
+                            chunk_count = (SELECT count(*) FROM chunks WHERE tape_id = tapes.id),
+                            byte_count = (SELECT coalesce(sum(length(data)), 0) FROM chunks WHERE tape_id = tapes.id)
                         WHERE id = ?
                         """,
                     arguments: [

@@ -37,11 +37,13 @@ public final class TapeWriter: @unchecked Sendable {
         }
     }
 
+    /// Queued work. The rare, large cases are boxed so a queue of chunks
+    /// costs about 40 bytes an entry plus the bytes themselves.
     private enum Operation {
-        case begin(TapeMetadata)
+        indirect case begin(TapeMetadata)
         case chunk(uid: String, Chunk)
-        case respond(uid: String, ResponseHead, tHeaders: Int64)
-        case finish(uid: String, Ending)
+        indirect case respond(uid: String, ResponseHead, tHeaders: Int64)
+        indirect case finish(uid: String, Ending)
     }
 
     private let store: TapeStore
@@ -55,8 +57,9 @@ public final class TapeWriter: @unchecked Sendable {
     private var failure: TapeStoreError?
     private var closing = false
     private var stopped = false
-    // Touched only by the writer thread.
-    private var rowIDs: [String: Int64] = [:]
+    // Touched only by the writer thread: each open tape's row and what it has
+    // committed so far, written to the row when the tape finishes.
+    private var open: [String: (id: Int64, chunks: Int, bytes: Int)] = [:]
 
     init(store: TapeStore) {
         self.store = store
@@ -149,9 +152,10 @@ public final class TapeWriter: @unchecked Sendable {
                 let remaining = (oldest + interval) - ContinuousClock.now
                 _ = condition.wait(until: Date(timeIntervalSinceNow: remaining.seconds))
             }
-            let batch = queue
-            queue = []
-            oldest = nil
+            let take = min(queue.count, store.configuration.maxBatch ?? .max)
+            let batch = Array(queue.prefix(take))
+            queue.removeFirst(take)
+            oldest = queue.isEmpty ? nil : .now
             condition.broadcast()  // producers waiting on a full queue may go on
             condition.unlock()
 
@@ -176,39 +180,33 @@ public final class TapeWriter: @unchecked Sendable {
             try store.pool.write { db in
                 let insertChunk = try db.cachedStatement(
                     sql: "INSERT INTO chunks(tape_id, seq, t_ns, data) VALUES (?, ?, ?, ?)")
-                var added: [Int64: (chunks: Int, bytes: Int)] = [:]
                 for operation in batch {
                     switch operation {
                     case .begin(let metadata):
-                        rowIDs[metadata.uid] = try insertTape(metadata, db)
+                        open[metadata.uid] = (try insertTape(metadata, db), 0, 0)
                     case .chunk(let uid, let chunk):
-                        guard let id = rowIDs[uid] else { continue }
-                        try Self.insert(chunk, tape: id, with: insertChunk.sqliteStatement, db)
-                        added[id, default: (0, 0)].chunks += 1
-                        added[id, default: (0, 0)].bytes += chunk.bytes.count
+                        guard let tape = open[uid] else { continue }
+                        try Self.insert(chunk, tape: tape.id, with: insertChunk.sqliteStatement, db)
+                        open[uid] = (tape.id, tape.chunks + 1, tape.bytes + chunk.bytes.count)
                     case .respond(let uid, let head, let tHeaders):
-                        guard let id = rowIDs[uid] else { continue }
+                        guard let id = open[uid]?.id else { continue }
                         try db.execute(
                             sql: "UPDATE tapes SET status = ?, response_headers = ?, t_headers_ns = ? WHERE id = ?",
                             arguments: [head.status, TapeStore.encodeHeaders(head.headers), tHeaders, id])
                     case .finish(let uid, let ending):
-                        guard let id = rowIDs.removeValue(forKey: uid) else { continue }
+                        guard let tape = open.removeValue(forKey: uid) else { continue }
                         try db.execute(
                             sql: """
                                 UPDATE tapes SET end_reason = ?, end_phase = ?, end_detail = ?, t_end_ns = ?,
-                                    provider = coalesce(?, provider), model = coalesce(?, model)
+                                    provider = coalesce(?, provider), model = coalesce(?, model),
+                                    chunk_count = ?, byte_count = ?
                                 WHERE id = ?
                                 """,
                             arguments: [
                                 ending.reason.rawValue, ending.phase?.rawValue, ending.detail, ending.tEnd,
-                                ending.provider?.rawValue, ending.model, id,
+                                ending.provider?.rawValue, ending.model, tape.chunks, tape.bytes, tape.id,
                             ])
                     }
-                }
-                for (id, count) in added {
-                    try db.execute(
-                        sql: "UPDATE tapes SET chunk_count = chunk_count + ?, byte_count = byte_count + ? WHERE id = ?",
-                        arguments: [count.chunks, count.bytes, id])
                 }
             }
         }

@@ -50,7 +50,7 @@ struct StoreFileTests {
     func randomBytes() throws {
         let path = dir.path("random.bin")
         var generator = SystemRandomNumberGenerator()
-        FileManager.default.createFile(atPath: path, contents: Data((0..<8192).map { _ in UInt8.random(in: 0...255, using: &generator) }))
+        _ = FileManager.default.createFile(atPath: path, contents: Data((0..<8192).map { _ in UInt8.random(in: 0...255, using: &generator) }))
         try expectRefusal(path) { if case .notADatabase = $0 { true } else { false } }
     }
 
@@ -58,7 +58,7 @@ struct StoreFileTests {
     func truncated() throws {
         let path = try makeStore("t.sqlite")
         let whole = FileManager.default.contents(atPath: path)!
-        FileManager.default.createFile(atPath: path, contents: whole.prefix(whole.count / 2))
+        _ = FileManager.default.createFile(atPath: path, contents: whole.prefix(whole.count / 2))
         try expectRefusal(path) { if case .corrupt(_, let detail) = $0 { detail.contains("truncated") } else { false } }
     }
 
@@ -67,7 +67,7 @@ struct StoreFileTests {
         let path = try makeStore("t.sqlite")
         var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
         for i in 100..<4096 { bytes[i] = UInt8((i * 7) % 251) }
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         try expectRefusal(path) { if case .corrupt = $0 { true } else if case .notADatabase = $0 { true } else { false } }
     }
 
@@ -93,7 +93,7 @@ struct StoreFileTests {
     @Test("an empty file and a missing file become new stores")
     func emptyAndMissing() throws {
         let empty = dir.path("empty.sqlite")
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         #expect(try TapeStore(path: empty).tapes().isEmpty)
         #expect(try TapeStore(path: dir.path("missing.sqlite")).tapes().isEmpty)
     }

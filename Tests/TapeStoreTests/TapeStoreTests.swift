@@ -116,6 +116,11 @@ struct TapeStoreTests {
         writer.append(uid, Chunk(seq: 0, t: 5, bytes: [1]))
         writer.append(uid, Chunk(seq: 1, t: 9, bytes: [2]))
         try writer.flush()
+        // While recording, the counts come from the chunks committed so far.
+        let recording = try store.metadata(.uid(uid))
+        #expect(recording.endReason == nil)
+        #expect(recording.chunkCount == 2)
+        #expect(recording.byteCount == 2)
         // Still recording by a live process (this one): left alone.
         #expect(try TapeStore(path: path).interruptedOnOpen.isEmpty)
         // Hand the tape to a process that has exited.
