@@ -59,6 +59,12 @@ public final class TapeStore: Sendable {
         }
     }
 
+    /// Closes the file now rather than when the last reference goes away
+    /// (a writer's thread may hold one a moment after `TapeWriter.close()`).
+    public func close() throws {
+        try run { try pool.close() }
+    }
+
     /// Runs a database operation, reporting SQLite failures as `TapeStoreError`.
     func run<T>(_ body: () throws -> T) throws -> T {
         do {

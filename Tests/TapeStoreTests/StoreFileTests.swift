@@ -34,7 +34,8 @@ struct StoreFileTests {
             for i in 0..<200 { writer.append(uid, Chunk(seq: i, t: Int64(i), bytes: [UInt8](repeating: UInt8(i % 256), count: 500))) }
             writer.finish(uid, .init(reason: .completed, tEnd: 200))
             try writer.close()
-        }  // the store closes here, so the shell below can leave WAL mode
+            try store.close()  // so the shell below can leave WAL mode
+        }
         #expect(try sqlite3(path, "PRAGMA journal_mode=DELETE;") == "delete\n")
         return path
     }
