@@ -86,3 +86,21 @@ struct BadInputTests {
         #expect(list[0]["provider"] as? String == "openai-chat")
     }
 }
+
+/// Where the database is, when --db is not given.
+struct DatabaseLocationTests {
+    @Test("$TOKENTAPE_DB names the database; --db wins over it")
+    func environment() throws {
+        let scratch = try Scratch()
+        let fromEnv = scratch.path("env.sqlite")
+        let fromFlag = scratch.path("flag.sqlite")
+        let (process, input, output, error) = try CLI.start(["record", "--stdin", "--quiet"], environment: ["TOKENTAPE_DB": fromEnv])
+        input.fileHandleForWriting.write(Data("hello".utf8))
+        try input.fileHandleForWriting.close()
+        #expect(try CLI.finish(process, output, error, timeout: 30).status == 0)
+        #expect(FileManager.default.fileExists(atPath: fromEnv))
+        let (p2, i2, o2, e2) = try CLI.start(["list", "--json", "--db", fromFlag], environment: ["TOKENTAPE_DB": fromEnv])
+        try i2.fileHandleForWriting.close()
+        #expect(try CLI.finish(p2, o2, e2, timeout: 30).out == "[\n\n]\n")
+    }
+}

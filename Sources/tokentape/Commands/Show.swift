@@ -7,7 +7,8 @@ struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show one tape: its summary, events, chunks or text.",
         discussion: """
-            TAPE is a number, an id (tt_…) or `last`.
+            TAPE is a number, an id (tt_…) or `last`. Chunks are read a page at a time, \
+            so a tape of any size prints without being held in memory.
 
             Examples:
               tokentape show last                 # summary
@@ -41,53 +42,106 @@ struct Show: ParsableCommand {
     }
 
     func run() throws {
-        let tape = try store.open().tape(self.tape)
+        let store = try self.store.open()
+        let metadata = try store.metadata(tape)
         switch view {
-        case .summary: try summary(tape)
-        case .events: try events(tape)
-        case .chunks: try chunks(tape)
-        case .text: try text(tape)
+        case .summary: try summary(metadata, store)
+        case .events: try events(metadata, store)
+        case .chunks: try chunks(metadata, store)
+        case .text: try text(metadata, store)
         }
     }
 
-    private func summary(_ tape: Tape) throws {
-        let events = tape.decode().events
+    /// Decodes the tape page by page, handing each event over with its time.
+    private func forEachEvent(_ m: TapeMetadata, _ store: TapeStore, _ body: (StreamEvent, Int64) throws -> Void) throws {
+        var decoder = m.makeDecoder()
+        var times: [Int64] = []
+        func time(_ e: StreamEvent) -> Int64 { times.indices.contains(e.chunk) ? times[e.chunk] : 0 }
+        try store.forEachChunk(of: m.number!) { chunk in
+            times.append(chunk.t)
+            for e in decoder.feed(chunk.bytes, chunk: times.count - 1) { try body(e, time(e)) }
+        }
+        for e in decoder.finish() { try body(e, time(e)) }
+    }
+
+    private func summary(_ m: TapeMetadata, _ store: TapeStore) throws {
+        var events: [StreamEvent] = []
+        try forEachEvent(m, store) { e, _ in events.append(StreamEvent(e.kind)) }
         if json {
             struct Summary: Encodable {
                 var tape: TapeJSON
                 var events: [String: Int]
             }
             let counts = Dictionary(grouping: events, by: \.kind.rawValue).mapValues(\.count)
-            return try JSONOutput.print(Summary(tape: TapeJSON(tape.metadata, detailed: true), events: counts))
+            return try JSONOutput.print(Summary(tape: TapeJSON(m, detailed: true), events: counts))
         }
-        print(TapeSummary.block(tape.metadata, events: events))
+        print(TapeSummary.block(m, events: events))
     }
 
-    private func events(_ tape: Tape) throws {
-        let events = tape.decode().events
-        let times = tape.chunks.map(\.t)
-        func t(_ e: StreamEvent) -> Int64 { times.indices.contains(e.chunk) ? times[e.chunk] : 0 }
-        if json { return try JSONOutput.print(events.map { TimedEventJSON(tMs: Double(t($0)) / 1e6, event: $0) }) }
-        let rows = events.map { e in
-            [String(format: "%.1f", Double(t(e)) / 1e6), "\(e.chunk)", e.kind.rawValue, TapeSummary.describe(e)]
+    private func events(_ m: TapeMetadata, _ store: TapeStore) throws {
+        let list = JSONList(enabled: json)
+        if !json { print(Self.row("t (ms)", "chunk", "class", "event")) }
+        try forEachEvent(m, store) { e, t in
+            if json { return try list.add(TimedEventJSON(tMs: Double(t) / 1e6, event: e)) }
+            print(Self.row(String(format: "%.1f", Double(t) / 1e6), "\(e.chunk)", e.kind.rawValue, TapeSummary.describe(e)))
         }
-        print(Terminal.table(["t (ms)", "chunk", "class", "event"], rows, rightAligned: [0, 1]))
+        list.end()
     }
 
-    private func chunks(_ tape: Tape) throws {
-        if json { return try JSONOutput.print(tape.chunks.map(ChunkJSON.init)) }
+    private func chunks(_ m: TapeMetadata, _ store: TapeStore) throws {
+        let list = JSONList(enabled: json)
+        if !json { print(Self.row("seq", "t (ms)", "gap (ms)", "size", "bytes")) }
         var previous: Int64?
-        let rows = tape.chunks.map { c -> [String] in
+        try store.forEachChunk(of: m.number!) { c in
             defer { previous = c.t }
+            if json { return try list.add(ChunkJSON(c)) }
             let gap = previous.map { String(format: "+%.1f", Double(c.t - $0) / 1e6) } ?? ""
-            return ["\(c.seq)", String(format: "%.1f", Double(c.t) / 1e6), gap, "\(c.bytes.count)", Terminal.escaped(c.bytes)]
+            print(Self.row("\(c.seq)", String(format: "%.1f", Double(c.t) / 1e6), gap, "\(c.bytes.count)", Terminal.escaped(c.bytes)))
         }
-        print(Terminal.table(["seq", "t (ms)", "gap (ms)", "size", "bytes"], rows, rightAligned: [0, 1, 2, 3]))
+        list.end()
     }
 
-    private func text(_ tape: Tape) throws {
-        let text = tape.decode().events.filter { $0.kind == .content }.compactMap(\.text).joined()
-        if json { return try JSONOutput.print(["text": text]) }
-        print(text)
+    private func text(_ m: TapeMetadata, _ store: TapeStore) throws {
+        var text = ""
+        try forEachEvent(m, store) { e, _ in
+            guard e.kind == .content, let t = e.text else { return }
+            if json { text += t } else { Terminal.write(t) }
+        }
+        if json { try JSONOutput.print(["text": text]) } else { print() }
+    }
+
+    /// Fixed-width columns, so rows can print as they are decoded.
+    static func row(_ cells: String...) -> String {
+        let widths = [10, 7, 10, 7]
+        return cells.enumerated().map { i, cell in
+            guard i < widths.count, i < cells.count - 1 else { return cell }
+            let pad = String(repeating: " ", count: max(0, widths[i] - cell.count))
+            return i == 2 && cells.count == 4 ? cell + pad : pad + cell
+        }.joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression)
+    }
+}
+
+/// A JSON array printed one element at a time.
+final class JSONList {
+    private let enabled: Bool
+    private var count = 0
+    private let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    init(enabled: Bool) {
+        self.enabled = enabled
+        if enabled { Terminal.write("[") }
+    }
+
+    func add(_ value: some Encodable) throws {
+        Terminal.write((count == 0 ? "\n  " : ",\n  ") + String(decoding: try encoder.encode(value), as: UTF8.self))
+        count += 1
+    }
+
+    func end() {
+        if enabled { Terminal.write(count == 0 ? "]\n" : "\n]\n") }
     }
 }
