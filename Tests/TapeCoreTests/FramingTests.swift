@@ -71,3 +71,23 @@ struct TextFramerTests {
         #expect(framer.finish().isEmpty)
     }
 }
+
+struct AnomalyTests {
+    @Test("data that is not JSON, and JSON of a shape the provider never sends, are told apart and decoding goes on")
+    func anomalies() {
+        let body = """
+            data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"a"}}]}
+
+            data: keep-alive
+
+            data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":42}}]}
+
+            data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"b"}}]}
+
+
+            """
+        let events = StreamDecoder.decode([Array(body.utf8)]).events
+        #expect(events.map(\.kind) == [.content, .other, .other, .content])
+        #expect(events.map(\.anomaly) == [nil, "not_json", "unexpected_shape", nil])
+    }
+}

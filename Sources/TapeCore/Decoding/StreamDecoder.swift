@@ -1,3 +1,5 @@
+import Foundation
+
 /// Decodes a response body into events, one read at a time, for any provider.
 ///
 /// Feed it the reads in order with their chunk index; it frames them (SSE,
@@ -139,7 +141,11 @@ public struct StreamDecoder: Sendable {
         case .message:
             guard let data = frame.data else { return [dataless(frame)] }
             if framing == .sse, data.hasPrefix("[DONE]") { return [frame.event(.done)] }
-            return decoder!.decode(data, of: frame) ?? [frame.event(.other, anomaly: "not_json")]
+            if let events = decoder!.decode(data, of: frame) { return events }
+            // Valid JSON in a shape this API's decoder does not expect is kept
+            // apart from bytes that are not JSON at all.
+            let isJSON = (try? JSONSerialization.jsonObject(with: Data(data.utf8), options: [.fragmentsAllowed])) != nil
+            return [frame.event(.other, anomaly: isJSON ? "unexpected_shape" : "not_json")]
         }
     }
 
