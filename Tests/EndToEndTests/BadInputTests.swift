@@ -104,3 +104,22 @@ struct DatabaseLocationTests {
         #expect(try CLI.finish(p2, o2, e2, timeout: 30).out == "[\n\n]\n")
     }
 }
+
+struct SinceTests {
+    @Test("--since takes a duration, a date, or a date and time")
+    func since() throws {
+        let scratch = try Scratch()
+        let db = scratch.path("t.sqlite")
+        try CLI.run(["record", "--stdin", "--quiet", "--db", db], stdin: Data("hello".utf8))
+        func count(_ since: String) throws -> Int {
+            let result = try CLI.run(["list", "--json", "--since", since, "--db", db])
+            return (try JSONSerialization.jsonObject(with: result.stdout) as! [Any]).count
+        }
+        let style = Date.ISO8601FormatStyle()
+        #expect(try count("1h") == 1)
+        #expect(try count(Date().addingTimeInterval(-3600).formatted(style)) == 1)
+        #expect(try count(Date().addingTimeInterval(3600).formatted(style)) == 0)
+        #expect(try count(Date().addingTimeInterval(2 * 86400).formatted(style.year().month().day())) == 0)
+        #expect(try count(Date().addingTimeInterval(-2 * 86400).formatted(style.year().month().day())) == 1)
+    }
+}

@@ -29,9 +29,12 @@ struct SelectionOptions: ParsableArguments {
         if let since {
             if let back = DurationText.seconds(since) {
                 sinceDate = now.addingTimeInterval(-back)
-            } else if let date = try? Date(since, strategy: Date.ISO8601FormatStyle().year().month().day()) {
-                sinceDate = date
             } else if let date = try? Date(since, strategy: Date.ISO8601FormatStyle()) {
+                sinceDate = date
+            } else if let date = try? Date(since, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) {
+                sinceDate = date
+            } else if since.count == 10, let date = try? Date(since, strategy: Date.ISO8601FormatStyle().year().month().day()) {
+                // Date-only last: that style also accepts a prefix of a longer text.
                 sinceDate = date
             } else {
                 throw ValidationError("--since '\(since)' is neither a duration (30m, 2h, 7d) nor a date (2026-11-25)")
