@@ -26,12 +26,15 @@ enum StoreFile {
         }
         let header = (try? handle.read(upToCount: 100)) ?? Data()
         try? handle.close()
-        try checkHeader([UInt8](header), size: size, path: path)
+        // With a WAL beside it, the main file may lag its header until the WAL
+        // is checkpointed (a recorder killed mid-checkpoint): SQLite recovers that.
+        let walSize = ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? NSNumber)?.intValue ?? 0
+        try checkHeader([UInt8](header), size: size, checkSize: walSize == 0, path: path)
         return try readIdentity(path, knownVersion: knownVersion)
     }
 
     /// The 100-byte SQLite header: the magic string, and a page count the file can hold.
-    private static func checkHeader(_ header: [UInt8], size: Int, path: String) throws {
+    private static func checkHeader(_ header: [UInt8], size: Int, checkSize: Bool, path: String) throws {
         let magic = Array("SQLite format 3\0".utf8)
         guard header.count == 100, header.starts(with: magic) else {
             throw TapeStoreError.notADatabase(path: path, reason: "it does not start with the SQLite header")
@@ -41,7 +44,7 @@ enum StoreFile {
         let pageSize = rawPageSize == 1 ? 65536 : rawPageSize
         let pageCount = u32(28)
         // The page count is trustworthy only when written by the same change (SQLite file format §1.3.7).
-        if u32(24) == u32(92), pageCount > 0, size < pageCount * pageSize {
+        if checkSize, u32(24) == u32(92), pageCount > 0, size < pageCount * pageSize {
             throw TapeStoreError.corrupt(
                 path: path,
                 detail: "the file has \(size) bytes but its header says \(pageCount * pageSize) (truncated?)")
