@@ -34,7 +34,7 @@ struct RedactionTests {
             == #"{"api_key":"[REDACTED]","m":"sk-learn"}"#)
         #expect(Redaction.text("use sk-ant-api03-FAKEFAKEFAKEFAKE-xyz and AIzaSyFAKEFAKEFAKEFAKEFAKEFAKEFAKE0 now")
             == "use [REDACTED] and [REDACTED] now")
-        #expect(Redaction.text("risk-assessment-framework-document") == "risk-assessment-framework-document")
+        #expect(Redaction.text("risk-fake-lookalike-assessment-document") == "risk-fake-lookalike-assessment-document")
     }
 
     @Test("a recorded request never holds the secret")
