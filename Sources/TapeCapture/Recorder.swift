@@ -47,9 +47,6 @@ public final class Recording: @unchecked Sendable {
         writer.begin(metadata)
     }
 
-    /// Nanoseconds since `t_send`, now.
-    public func elapsed() -> Int64 { MonotonicClock.now() - origin }
-
     /// Records one read. `at` is `MonotonicClock.now()` taken by the source
     /// the moment the read returned, before anything else.
     /// - Returns: the events this read completed.
@@ -91,19 +88,5 @@ public final class Recording: @unchecked Sendable {
         self.ending = ending
         writer.finish(uid, ending)
         return (ending, events)
-    }
-
-    /// Reads recorded so far.
-    public var chunkCount: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return seq
-    }
-
-    /// What the stream has said so far.
-    public var currentOutcome: StreamOutcome {
-        lock.lock()
-        defer { lock.unlock() }
-        return outcome
     }
 }

@@ -19,10 +19,4 @@ extension EndReason {
         "content_filter", "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY", "refusal",
     ]
 
-    /// The end reason of a whole stream: see `StreamOutcome.endReason`.
-    public static func classify(
-        events: [StreamEvent], provider: Provider, transport: TransportEnd, status: Int? = nil
-    ) -> EndReason {
-        StreamOutcome(events: events).endReason(provider: provider, transport: transport, status: status)
-    }
 }
