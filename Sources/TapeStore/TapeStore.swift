@@ -42,7 +42,6 @@ public final class TapeStore: Sendable {
     public init(path: String, configuration: Configuration = Configuration()) throws {
         self.path = path
         self.configuration = configuration
-        _ = try StoreFile.inspect(path, knownVersion: Schema.latestVersion)
         var config = GRDB.Configuration()
         config.busyMode = .timeout(configuration.busyTimeout)
         config.foreignKeysEnabled = true
@@ -51,11 +50,33 @@ public final class TapeStore: Sendable {
             if let maxPageCount { try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)") }
         }
         do {
-            pool = try DatabasePool(path: path, configuration: config)
-            try Schema.migrate(pool)
-            interruptedOnOpen = try Self.markInterrupted(pool)
+            (pool, interruptedOnOpen) = try Self.open(path, config, patience: configuration.busyTimeout)
         } catch let error as DatabaseError {
             throw StoreFile.translate(error, path: path)
+        }
+    }
+
+    /// Checks the file, opens, migrates and marks abandoned tapes. When two processes create
+    /// the same new file at once, switching it to WAL or creating the schema
+    /// can fail busy at once, without SQLite's busy handler waiting: that
+    /// attempt is retried until `patience` runs out.
+    private static func open(
+        _ path: String, _ config: GRDB.Configuration, patience: TimeInterval
+    ) throws -> (DatabasePool, [Int64]) {
+        let deadline = ContinuousClock.now + .milliseconds(Int(patience * 1000))
+        while true {
+            do {
+                _ = try StoreFile.inspect(path, knownVersion: Schema.latestVersion)
+                let pool = try DatabasePool(path: path, configuration: config)
+                try Schema.migrate(pool)
+                return (pool, try markInterrupted(pool))
+            } catch let error as DatabaseError
+                where [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) && ContinuousClock.now < deadline
+            {
+                Thread.sleep(forTimeInterval: 0.02)
+            } catch TapeStoreError.busy(_) where ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.02)  // the read-only look before opening
+            }
         }
     }
 

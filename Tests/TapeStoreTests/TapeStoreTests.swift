@@ -187,3 +187,20 @@ func sqlite3(_ path: String, _ sql: String) throws -> String {
     process.waitUntilExit()
     return String(decoding: data, as: UTF8.self)
 }
+
+struct ConcurrentOpenTests {
+    @Test("processes and threads creating the same new file at once all get a store")
+    func concurrentCreation() async throws {
+        for round in 0..<10 {
+            let dir = try TemporaryDirectory()
+            let path = dir.path("new-\(round).sqlite")
+            let opened = await withTaskGroup(of: Bool.self) { group in
+                for _ in 0..<6 {
+                    group.addTask { do { _ = try TapeStore(path: path); return true } catch { Issue.record("open failed: \(error)"); return false } }
+                }
+                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(opened == 6, "round \(round)")
+        }
+    }
+}
