@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .executable(name: "tokentape", targets: ["tokentape"]),
         // What a Swift user imports to load tapes and feed them to a parser under test.
-        .library(name: "TokenTape", targets: ["TapeCore", "TapeStore"]),
+        .library(name: "TokenTape", targets: ["TapeCore", "TapeStore", "TapeAnalysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,22 +22,24 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),
+        .target(name: "TapeAnalysis", dependencies: ["TapeCore"]),
         .target(name: "TapeCapture", dependencies: ["TapeCore", "TapeStore"]),
         .executableTarget(
             name: "tokentape",
             dependencies: [
-                "TapeCore", "TapeStore", "TapeCapture",
+                "TapeCore", "TapeStore", "TapeAnalysis", "TapeCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "tokentape-bench",
             dependencies: [
-                "TapeCore", "TapeStore",
+                "TapeCore", "TapeStore", "TapeAnalysis",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             path: "Benchmarks/tokentape-bench"),
         .testTarget(name: "TapeCoreTests", dependencies: ["TapeCore"]),
+        .testTarget(name: "TapeAnalysisTests", dependencies: ["TapeCore", "TapeAnalysis"]),
         .testTarget(name: "TapeStoreTests", dependencies: ["TapeCore", "TapeStore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TapeCore", "TapeStore", "tokentape"]),
     ]

@@ -35,6 +35,8 @@ public final class Recording: @unchecked Sendable {
     private let lock = NSLock()
     private var decoder: StreamDecoder
     private var outcome = StreamOutcome()
+    private var timeline = TokenTimeline.Builder()
+    private var lastRead: Int64 = 0
     private var status: Int?
     private var seq = 0
     private var ending: TapeWriter.Ending?
@@ -59,7 +61,12 @@ public final class Recording: @unchecked Sendable {
         writer.append(uid, chunk)
         let events = decoder.feed(bytes, chunk: seq)
         seq += 1
-        for event in events { outcome.add(event) }
+        lastRead = chunk.t
+        timeline.read(at: chunk.t)
+        for event in events {
+            outcome.add(event)
+            timeline.add(event, at: chunk.t)
+        }
         return events
     }
 
@@ -80,11 +87,15 @@ public final class Recording: @unchecked Sendable {
         defer { lock.unlock() }
         if let ending { return (ending, []) }
         let events = decoder.finish()
-        for event in events { outcome.add(event) }
+        for event in events {
+            outcome.add(event)
+            timeline.add(event, at: lastRead)
+        }
         let provider = decoder.provider ?? .text
         let ending = TapeWriter.Ending(
             reason: outcome.endReason(provider: provider, transport: transport, status: status),
-            phase: outcome.phase, detail: detail, tEnd: now - origin, provider: provider, model: decoder.model)
+            phase: outcome.phase, detail: detail, tEnd: now - origin, provider: provider, model: decoder.model,
+            timeline: timeline.build())
         self.ending = ending
         writer.finish(uid, ending)
         return (ending, events)

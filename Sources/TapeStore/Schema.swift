@@ -11,6 +11,7 @@ enum Schema {
 
     static let migrations: [Migration] = [
         Migration(version: 1, name: "tapes, chunks and tags", apply: createTapes),
+        Migration(version: 2, name: "derived metrics", apply: createMetrics),
     ]
 
     static var latestVersion: Int { migrations.last!.version }
@@ -73,6 +74,33 @@ enum Schema {
                 PRIMARY KEY (tape_id, tag)
             ) WITHOUT ROWID;
             CREATE INDEX tags_by_tag ON tags(tag);
+            """)
+    }
+
+    /// v2: each finished tape's timeline (TapeCore's `TokenTimeline`), derived
+    /// from its chunks and recomputable: `version` is the definitions version
+    /// it was built under, and a row of another version is rebuilt. Times are
+    /// ns after `t_send`; `token_times` packs t(E_k) as little-endian Int64,
+    /// `tokens_per_event` the token split as little-endian Int32 where known.
+    /// `ttft_ns` and `output_tokens` repeat the timeline for plain SQL.
+    private static func createMetrics(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE metrics (
+                tape_id INTEGER PRIMARY KEY REFERENCES tapes(id) ON DELETE CASCADE,
+                version INTEGER NOT NULL,
+                first_byte_ns INTEGER,
+                first_event_ns INTEGER,
+                first_output_ns INTEGER,
+                ttft_ns INTEGER,
+                event_count INTEGER NOT NULL,
+                token_events INTEGER NOT NULL,
+                token_times BLOB NOT NULL,
+                tokens_per_event BLOB,
+                input_tokens INTEGER,
+                output_tokens INTEGER,
+                reasoning_tokens INTEGER,
+                cached_tokens INTEGER
+            );
             """)
     }
 }

@@ -30,6 +30,8 @@ public enum TapeReference: Sendable, Hashable, CustomStringConvertible {
 
 /// Which tapes a listing takes. Every condition given must hold.
 public struct TapeFilter: Sendable {
+    /// Only these tapes, when not empty.
+    public var references: [TapeReference] = []
     /// Tapes carrying all of these tags.
     public var tags: [String] = []
     public var provider: Provider?
@@ -39,7 +41,11 @@ public struct TapeFilter: Sendable {
     /// At most this many, the newest.
     public var limit: Int?
 
-    public init(tags: [String] = [], provider: Provider? = nil, model: String? = nil, since: Date? = nil, limit: Int? = nil) {
+    public init(
+        references: [TapeReference] = [], tags: [String] = [], provider: Provider? = nil, model: String? = nil,
+        since: Date? = nil, limit: Int? = nil
+    ) {
+        self.references = references
         self.tags = tags
         self.provider = provider
         self.model = model

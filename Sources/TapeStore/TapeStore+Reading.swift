@@ -5,35 +5,57 @@ import TapeCore
 extension TapeStore {
     /// The tapes a filter selects, oldest first.
     public func tapes(_ filter: TapeFilter = TapeFilter()) throws -> [TapeMetadata] {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        for tag in filter.tags {
-            conditions.append("id IN (SELECT tape_id FROM tags WHERE tag = ?)")
-            _ = arguments.append(contentsOf: [tag])
-        }
-        if let provider = filter.provider {
-            conditions.append("provider = ?")
-            _ = arguments.append(contentsOf: [provider.rawValue])
-        }
-        if let model = filter.model {
-            conditions.append("model = ?")
-            _ = arguments.append(contentsOf: [model])
-        }
-        if let since = filter.since {
-            conditions.append("started_at >= ?")
-            _ = arguments.append(contentsOf: [Self.timestamp(since)])
-        }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        var sql = "SELECT \(Self.columns) FROM tapes \(whereClause) ORDER BY id"
-        if let limit = filter.limit {
-            sql = "SELECT * FROM (SELECT \(Self.columns) FROM tapes \(whereClause) ORDER BY id DESC LIMIT \(limit)) ORDER BY id"
-        }
+        let (sql, arguments) = Self.select(Self.columns, filter)
         return try run {
             try pool.read { db in
                 let tags = try Self.tagsByTape(db)
                 return try Row.fetchAll(db, sql: sql, arguments: arguments).map { Self.metadata($0, tags: tags[$0["id"]] ?? []) }
             }
         }
+    }
+
+    /// The query of `columns` from the tapes a filter selects, oldest first.
+    static func select(_ columns: String, from source: String = "tapes", _ filter: TapeFilter) -> (String, StatementArguments) {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if !filter.references.isEmpty {
+            var any: [String] = []
+            for reference in filter.references {
+                switch reference {
+                case .number(let n):
+                    any.append("tapes.id = ?")
+                    _ = arguments.append(contentsOf: [n])
+                case .uid(let uid):
+                    any.append("tapes.uid = ?")
+                    _ = arguments.append(contentsOf: [uid])
+                case .last:
+                    any.append("tapes.id = (SELECT max(id) FROM tapes)")
+                }
+            }
+            conditions.append("(" + any.joined(separator: " OR ") + ")")
+        }
+        for tag in filter.tags {
+            conditions.append("tapes.id IN (SELECT tape_id FROM tags WHERE tag = ?)")
+            _ = arguments.append(contentsOf: [tag])
+        }
+        if let provider = filter.provider {
+            conditions.append("tapes.provider = ?")
+            _ = arguments.append(contentsOf: [provider.rawValue])
+        }
+        if let model = filter.model {
+            conditions.append("tapes.model = ?")
+            _ = arguments.append(contentsOf: [model])
+        }
+        if let since = filter.since {
+            conditions.append("tapes.started_at >= ?")
+            _ = arguments.append(contentsOf: [Self.timestamp(since)])
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        var sql = "SELECT \(columns) FROM \(source) \(whereClause) ORDER BY tapes.id"
+        if let limit = filter.limit {
+            sql = "SELECT * FROM (SELECT \(columns) FROM \(source) \(whereClause) ORDER BY tapes.id DESC LIMIT \(limit)) ORDER BY id"
+        }
+        return (sql, arguments)
     }
 
     /// One tape's metadata.
@@ -90,13 +112,13 @@ extension TapeStore {
     /// Every column, with the counts of a tape still being recorded counted
     /// from its chunks (the writer stores them when the tape finishes).
     static let columns = """
-        *, CASE WHEN end_reason IS NULL THEN (SELECT count(*) FROM chunks WHERE tape_id = tapes.id)
+        tapes.*, CASE WHEN end_reason IS NULL THEN (SELECT count(*) FROM chunks WHERE tape_id = tapes.id)
                 ELSE chunk_count END AS chunks_so_far,
            CASE WHEN end_reason IS NULL THEN (SELECT coalesce(sum(length(data)), 0) FROM chunks WHERE tape_id = tapes.id)
                 ELSE byte_count END AS bytes_so_far
         """
 
-    private static func tagsByTape(_ db: Database) throws -> [Int64: [String]] {
+    static func tagsByTape(_ db: Database) throws -> [Int64: [String]] {
         var tags: [Int64: [String]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT tape_id, tag FROM tags ORDER BY tag") {
             tags[row["tape_id"], default: []].append(row["tag"])

@@ -23,11 +23,14 @@ public final class TapeWriter: @unchecked Sendable {
         public var tEnd: Int64
         public var provider: Provider?
         public var model: String?
+        /// The timeline decoded while recording, stored as the tape's metrics row.
+        public var timeline: TokenTimeline?
 
         public init(
             reason: EndReason, phase: EndPhase? = nil, detail: String? = nil, tEnd: Int64,
-            provider: Provider? = nil, model: String? = nil
+            provider: Provider? = nil, model: String? = nil, timeline: TokenTimeline? = nil
         ) {
+            self.timeline = timeline
             self.reason = reason
             self.phase = phase
             self.detail = detail
@@ -206,6 +209,7 @@ public final class TapeWriter: @unchecked Sendable {
                                 ending.reason.rawValue, ending.phase?.rawValue, ending.detail, ending.tEnd,
                                 ending.provider?.rawValue, ending.model, tape.chunks, tape.bytes, tape.id,
                             ])
+                        if let timeline = ending.timeline { try TapeStore.save(timeline, of: tape.id, db) }
                     }
                 }
             }
