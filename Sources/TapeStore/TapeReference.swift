@@ -30,8 +30,10 @@ public enum TapeReference: Sendable, Hashable, CustomStringConvertible {
 
 /// Which tapes a listing takes. Every condition given must hold.
 public struct TapeFilter: Sendable {
-    /// Only these tapes, when not empty.
+    /// Only these tapes and those in `ranges`, when either is not empty.
     public var references: [TapeReference] = []
+    /// Tape numbers, inclusive ranges.
+    public var ranges: [ClosedRange<Int64>] = []
     /// Tapes carrying all of these tags.
     public var tags: [String] = []
     public var provider: Provider?
@@ -42,10 +44,11 @@ public struct TapeFilter: Sendable {
     public var limit: Int?
 
     public init(
-        references: [TapeReference] = [], tags: [String] = [], provider: Provider? = nil, model: String? = nil,
+        references: [TapeReference] = [], ranges: [ClosedRange<Int64>] = [], tags: [String] = [], provider: Provider? = nil, model: String? = nil,
         since: Date? = nil, limit: Int? = nil
     ) {
         self.references = references
+        self.ranges = ranges
         self.tags = tags
         self.provider = provider
         self.model = model

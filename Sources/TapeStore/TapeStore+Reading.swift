@@ -18,8 +18,12 @@ extension TapeStore {
     static func select(_ columns: String, from source: String = "tapes", _ filter: TapeFilter) -> (String, StatementArguments) {
         var conditions: [String] = []
         var arguments: StatementArguments = []
-        if !filter.references.isEmpty {
+        if !filter.references.isEmpty || !filter.ranges.isEmpty {
             var any: [String] = []
+            for range in filter.ranges {
+                any.append("tapes.id BETWEEN ? AND ?")
+                _ = arguments.append(contentsOf: [range.lowerBound, range.upperBound])
+            }
             for reference in filter.references {
                 switch reference {
                 case .number(let n):

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct TokenTape: ParsableCommand {
@@ -13,5 +14,32 @@ struct TokenTape: ParsableCommand {
             Start with `tokentape demo`, then `tokentape list` and `tokentape show last --events`.
             Record your own stream:  curl -N … | tokentape record --stdin
             """,
-        subcommands: [Demo.self, Record.self, List.self, Show.self, Tag.self, Delete.self])
+        subcommands: [
+            Demo.self, Record.self, List.self, Show.self, Stats.self, Check.self, Compare.self, Reanalyze.self,
+            Tag.self, Delete.self,
+        ])
+
+    /// Exit codes: 0 success, 1 a failed check or any error, 2 a usage error
+    /// (a bad option, value or selection), 130 interrupted.
+    static func main() {
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            usageExit(fullMessage(for: error), error)
+        }
+        do {
+            try command.run()
+        } catch {
+            let name = type(of: command).configuration.commandName ?? String(describing: type(of: command)).lowercased()
+            usageExit("Error: \(message(for: error))\nSee 'tokentape \(name) --help'.", error)
+        }
+    }
+
+    /// Usage errors exit 2 with their message; everything else as ArgumentParser does.
+    private static func usageExit(_ text: String, _ error: any Error) -> Never {
+        guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+        Foundation.exit(2)
+    }
 }

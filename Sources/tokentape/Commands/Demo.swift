@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TapeAnalysis
 import TapeCapture
 import TapeCore
 import TapeStore
@@ -44,10 +45,16 @@ struct Demo: ParsableCommand {
         }
         print(Terminal.table(["t (ms)", "chunk", "class", "event"], rows, rightAligned: [0, 1]))
         let n = tape.metadata.number!
+        print("\n" + TapeSummary.metricsBlock(tape.metadata, TapeMetrics(tape: tape)))
+        let (stats, _) = try Stats.collect(store, TapeFilter(tags: ["demo"]), settings: .standard)
+        print("\n" + Terminal.bold("Stats of the \(stats.tapes) demo tapes in this store") + "\n" + StatsText.render(stats))
         print("""
 
             Saved in \(store.path). Try next:
+              tokentape show \(n) --metrics                       the timeline, with the stall marked
               tokentape show \(n) --chunks                        every read with its time and bytes
+              tokentape stats --by tag                          latency and drop-off across tapes
+              tokentape check --tag demo --ttft-p95 500ms       a CI gate (exit 1 when it fails)
               tokentape list                                    all tapes
               curl -sN … | tokentape record --stdin --tag mine  record your own stream
             """)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TapeAnalysis
 import TapeCore
 import TapeStore
 
@@ -15,6 +16,7 @@ struct Show: ParsableCommand {
               tokentape show 3 --events           # decoded events with their time
               tokentape show 3 --chunks --json    # every read, bytes in base64
               tokentape show 3 --text             # the answer's text
+              tokentape show 3 --metrics          # latency figures and a timeline that shows stalls
             """)
 
     @OptionGroup var store: StoreOptions
@@ -28,8 +30,10 @@ struct Show: ParsableCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
+    @OptionGroup var analysis: AnalysisOptions
+
     enum View: String, EnumerableFlag {
-        case summary, events, chunks, text
+        case summary, events, chunks, text, metrics
 
         static func help(for value: View) -> ArgumentHelp? {
             switch value {
@@ -37,6 +41,7 @@ struct Show: ParsableCommand {
             case .events: "The decoded events, with time, class and what each says."
             case .chunks: "Every read: time, gap, size and bytes."
             case .text: "The answer's text (content events), as a user saw it."
+            case .metrics: "The tape's metrics (METRICS.md) and its timeline: time, gap, class, text; stalls marked."
             }
         }
     }
@@ -49,6 +54,7 @@ struct Show: ParsableCommand {
         case .events: try events(metadata, store)
         case .chunks: try chunks(metadata, store)
         case .text: try text(metadata, store)
+        case .metrics: try metrics(metadata, store)
         }
     }
 
@@ -108,6 +114,66 @@ struct Show: ParsableCommand {
             if json { text += t } else { Terminal.write(t) }
         }
         if json { try JSONOutput.print(["text": text]) } else { print() }
+    }
+
+    /// The metrics from the events decoded here (the truth, not the stored
+    /// row), then every event with the gap since the previous token.
+    private func metrics(_ m: TapeMetadata, _ store: TapeStore) throws {
+        let settings = try analysis.settings()
+        var timed: [(StreamEvent, Int64)] = []
+        var builder = TokenTimeline.Builder()
+        try forEachEvent(m, store) { e, t in timed.append((e, t)) }
+        if let chunk = try store.chunks(of: m.number!, limit: 1).first { builder.read(at: chunk.t) }
+        for (e, t) in timed { builder.add(e, at: t) }
+        let metrics = TapeMetrics(metadata: m, timeline: builder.build(), settings: settings)
+        if json {
+            struct Row: Encodable {
+                var t_ms: Double
+                var gap_ms: Double?
+                var `class`: String
+                var text: String?
+                var stall: Bool
+            }
+            struct Output: Encodable {
+                var tape: TapeJSON
+                var metrics: TapeMetricsJSON
+                var timeline: [Row]
+            }
+            var previous: Int64?
+            let rows = timed.map { e, t -> Row in
+                let gap = e.isTokenBearing ? previous.map { t - $0 } : nil
+                if e.isTokenBearing { previous = t }
+                return Row(
+                    t_ms: Double(t) / 1e6, gap_ms: gap.map { Double($0) / 1e6 }, class: e.kind.rawValue,
+                    text: TapeSummary.describe(e), stall: (gap ?? 0) > settings.stallThreshold)
+            }
+            return try JSONOutput.print(Output(tape: TapeJSON(m), metrics: TapeMetricsJSON(metrics: metrics), timeline: rows))
+        }
+        print(TapeSummary.metricsBlock(m, metrics))
+        print("")
+        print(Self.row("t (ms)", "gap (ms)", "class", "event"))
+        var previous: Int64?
+        for (e, t) in timed {
+            var gap = ""
+            var mark = ""
+            if e.isTokenBearing {
+                if let previous {
+                    gap = String(format: "+%.1f", Double(t - previous) / 1e6)
+                    if t - previous > settings.stallThreshold {
+                        mark = Terminal.bold("  ◀ stall " + DurationText.ms(t - previous))
+                    } else if let r = metrics.relativeStalls, t - previous > r.threshold {
+                        mark = "  ◀ \(StatsText.figure(settings.relativeStallFactor, .tokens))× median"
+                    }
+                } else {
+                    mark = "  ◀ first token"
+                }
+                previous = t
+            }
+            print(Self.row(String(format: "%.1f", Double(t) / 1e6), gap, e.kind.rawValue, TapeSummary.describe(e)) + mark)
+        }
+        if let end = m.tEnd {
+            print(Self.row(String(format: "%.1f", Double(end) / 1e6), "", "end", m.endReason?.rawValue ?? "recording"))
+        }
     }
 
     /// Fixed-width columns, so rows can print as they are decoded.

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 
 /// Durations as users type them (`250ms`, `1.5s`, `2m`) and as we print them.
@@ -10,6 +11,14 @@ enum DurationText {
             return value * scale
         }
         return nil
+    }
+
+    /// For `@Option(transform:)`: seconds, or an error that shows how to write one.
+    static func argument(_ text: String) throws -> Double {
+        guard let s = seconds(text) else {
+            throw ValidationError("'\(text)' is not a duration: write it with a unit, like 250ms, 1.5s or 2m")
+        }
+        return s
     }
 
     /// Nanoseconds as milliseconds with one decimal: `1234.5 ms`.

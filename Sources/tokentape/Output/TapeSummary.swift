@@ -1,3 +1,4 @@
+import TapeAnalysis
 import TapeCore
 
 /// One-line and block descriptions of a tape.
@@ -39,6 +40,57 @@ enum TapeSummary {
         let head = "tape \(m.number.map(String.init) ?? "?")  \(m.uid)"
         return ([Terminal.bold(head)] + rows.map { "  " + $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 })
             .joined(separator: "\n")
+    }
+
+    /// One tape's metrics, one per line, `–` where undefined.
+    static func metricsBlock(_ m: TapeMetadata, _ x: TapeMetrics) -> String {
+        func ms(_ ns: Int64?) -> String { ns.map { StatsText.figure(Double($0) / 1e6) + " ms" } ?? "–" }
+        func stalls(_ s: TapeMetrics.Stalls?) -> String {
+            guard let s else { return "– (median gap is 0 or undefined)" }
+            guard s.count > 0, let longest = s.longest, let first = s.firstTokenIndex else {
+                return "none over \(ms(s.threshold))"
+            }
+            return "\(s.count) over \(ms(s.threshold)): \(ms(s.total)) in all, longest \(ms(longest)), first after token event \(first)"
+        }
+        var tokens = "–"
+        if let n = x.outputTokens, let source = x.tokenSource {
+            tokens = "\(n) (\(source == .lowerBound ? "lower bound: token events" : source.rawValue))"
+            if let r = x.reasoningTokens { tokens += ", \(r) reasoning" }
+        }
+        let rows: [(String, String)] = [
+            ("ttft", ms(x.ttft) + (x.ttft == nil ? "  (no token-bearing event)" : "")),
+            ("ttfo", ms(x.ttfo)),
+            ("ttfb", ms(x.ttfb)),
+            ("ttfc", ms(x.ttfc)),
+            ("ttft_user", ms(x.ttftUser)),
+            ("setup", ms(x.setup)),
+            ("e2e_last_token", ms(x.e2eLastToken)),
+            ("e2e", ms(x.e2e)),
+            ("tpot", x.tpot.map { StatsText.figure($0 / 1e6) + " ms" } ?? "–"),
+            ("decode_rate", x.decodeRate.map { StatsText.figure($0, .tokensPerSecond) + " tok/s" } ?? "–"),
+            ("output tokens", tokens),
+            ("token events", "\(x.tokenEvents)"),
+            ("icl", x.icl.isEmpty ? "– (< 2 token events)" : icl(x.icl)),
+            ("itl", x.itl == nil ? "– (token split unknown; see icl)" : "known for every event"),
+            ("stalls", stalls(x.stalls)),
+            ("relative stalls", stalls(x.relativeStalls)),
+            ("fluidity", x.fluidity.map {
+                "\(StatsText.percent($0.onTime)) of \($0.unit) on time for a reader at \(StatsText.figure($0.readingRate, .tokens)) tok/s, "
+                    + "\(ms($0.lateness)) late in all"
+            } ?? "–"),
+            ("end", ending(m)),
+            ("last gap", ms(x.lastGap) + " (last token to end)"),
+        ]
+        let width = rows.map(\.0.count).max() ?? 0
+        let head = "tape \(m.number.map(String.init) ?? "?")  \(m.uid)  metrics"
+        return ([Terminal.bold(head)] + rows.map { "  " + $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 })
+            .joined(separator: "\n")
+    }
+
+    /// `p50 39.5 · p99 900.0 · max 900.0 ms (56 gaps)`
+    private static func icl(_ gaps: [Int64]) -> String {
+        let p = Percentiles(gaps.map { Double($0) / 1e6 }, method: .linear)
+        return "p50 \(StatsText.figure(p.p50)) · p99 \(StatsText.figure(p.p99)) · max \(StatsText.figure(p.max)) ms (\(p.n) gaps)"
     }
 
     /// `12 content, 1 role_only, 1 done`
