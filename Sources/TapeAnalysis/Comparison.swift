@@ -173,6 +173,6 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
     /// Uniform in 0..<n (Lemire's multiply-shift; the bias is below 2⁻³² for any n we draw).
     public mutating func next(below n: Int) -> Int {
-        Int((next() >> 32) &* UInt64(n) >> 32)
+        Int(((next() >> 32) &* UInt64(n)) >> 32)
     }
 }
