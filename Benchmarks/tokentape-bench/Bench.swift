@@ -8,6 +8,7 @@ import TapeStore
 ///
 ///   swift run -c release tokentape-bench store [--chunks N] [--runs R]
 ///   swift run -c release tokentape-bench decode [--megabytes M] [--runs R]
+///   swift build -c release && .build/release/tokentape-bench analysis [--tapes N] [--chunks C] [--runs R]
 ///
 /// Each store variant runs in a child process of its own, so its peak memory is its own.
 @main
@@ -24,10 +25,18 @@ enum Bench {
             try StoreBench.compare(chunks: option("--chunks", 1_000_000), runs: option("--runs", 3))
         case "store-variant":
             try StoreBench.runVariant(args[0], chunks: Int(args[1])!, tapes: Int(args[2])!)
+        case "analysis":
+            var path: String?
+            if let i = args.firstIndex(of: "--db"), i + 1 < args.count { path = args[i + 1] }
+            try AnalysisBench.run(
+                tapes: option("--tapes", 10_000), chunks: option("--chunks", 500), runs: option("--runs", 3), path: path)
+        case "analysis-generate":
+            try AnalysisBench.generate(args[0], tapes: Int(args[1])!, chunks: Int(args[2])!)
         case "decode":
             DecodeBench.run(megabytes: option("--megabytes", 64), runs: option("--runs", 5))
         default:
             print("usage: tokentape-bench store [--chunks N] [--runs R] | decode [--megabytes M] [--runs R]")
+            print("       tokentape-bench analysis [--tapes N] [--chunks C] [--runs R] [--db PATH]")
         }
     }
 }

@@ -132,10 +132,11 @@ public struct Comparison: Sendable {
         var row = Row(
             metric: metric, statistic: s == .mean ? nil : s, baseline: bv, candidate: cv, change: nil,
             relativeChange: nil, low: nil, high: nil, verdict: .insufficientData, failsBound: false)
-        guard let bv, let cv, base.count >= 2, cand.count >= 2 else { return row }
+        guard let bv, let cv else { return row }
         let change = cv - bv
         row.change = change
         row.relativeChange = bv != 0 ? change / bv : (change == 0 ? 0 : (change > 0 ? .infinity : -.infinity))
+        guard base.count >= 2, cand.count >= 2 else { return row }
         var changes: [Double] = []
         changes.reserveCapacity(resamples)
         for _ in 0..<resamples {

@@ -102,7 +102,7 @@ public struct Percentiles: Sendable, Hashable {
     /// Puts the k-th smallest of a[low...high] at index k, smaller ones before
     /// it and larger after. Three-way partitions, so runs of equal samples
     /// (zero gaps) cost nothing.
-    static func quickselect(_ a: inout [Double], _ k: Int, _ low: Int, _ high: Int) {
+    static func quickselect<T: Comparable>(_ a: inout [T], _ k: Int, _ low: Int, _ high: Int) {
         var (low, high) = (low, high)
         a.withUnsafeMutableBufferPointer { a in
             while low < high {

@@ -3,6 +3,11 @@ import TapeCore
 
 /// Gathers tapes one at a time into the figures of a set, keeping only the
 /// samples the exact percentiles need (never the tapes themselves).
+///
+/// Request-weighted figures keep one sample per tape. The pooled gaps are
+/// too many to keep, so their exact percentiles take more passes: after the
+/// first (`add`), while `needsPass`, call `addGaps` for the same tapes and
+/// then `endPass()`. `stats(_:)` does it all for tapes held in memory.
 public struct StatsBuilder: Sendable {
     public let key: [GroupDimension: String]
     public let settings: AnalysisSettings
@@ -12,8 +17,8 @@ public struct StatsBuilder: Sendable {
     private var recording = 0
     private var samples: [Metric: [Double]] = [:]
     private var adjusted: [Metric: [Double]] = [:]
-    private var icl: [Double] = []
-    private var itl: [Double] = []
+    private var icl = PooledPercentiles()
+    private var itl = PooledPercentiles()
     private var itlUnknownTapes = 0
     private var histogram = Histogram()
     private var stalls: GroupStats.StallTotals
@@ -57,16 +62,9 @@ public struct StatsBuilder: Sendable {
             }
         }
 
-        for gap in m.icl {
-            let ms = Double(gap) / 1e6
-            icl.append(ms)
-            histogram.add(ms)
-        }
-        if let gaps = m.itl {
-            itl += gaps.map { $0 / 1e6 }
-        } else if m.icl.count > 0 {
-            itlUnknownTapes += 1
-        }
+        for gap in m.icl { histogram.add(Double(gap) / 1e6) }
+        addGaps(icl: m.icl, itl: m.itl)
+        if m.itl == nil, m.icl.count > 0 { itlUnknownTapes += 1 }
         if m.stalls.count > 0 { stalls.tapesWithStalls += 1 }
         stalls.count += m.stalls.count
         stalls.total += Double(m.stalls.total) / 1e6
@@ -96,6 +94,32 @@ public struct StatsBuilder: Sendable {
         }
     }
 
+    /// True while the pooled gaps need another pass.
+    public var needsPass: Bool { icl.needsPass || itl.needsPass }
+
+    /// A tape's gaps again, in a later pass (ns, as in `TapeMetrics`).
+    public mutating func addGaps(icl gaps: [Int64], itl spread: [Double]?) {
+        icl.add(gaps.lazy.map { Double($0) / 1e6 })
+        if let spread { itl.add(spread.lazy.map { $0 / 1e6 }) }
+    }
+
+    public mutating func endPass() {
+        icl.endPass()
+        itl.endPass()
+    }
+
+    /// The figures of tapes held in memory, passes included.
+    public static func stats(_ tapes: [(TapeMetadata, TapeMetrics)], settings: AnalysisSettings = .standard) -> GroupStats {
+        var builder = StatsBuilder(settings: settings)
+        for (metadata, metrics) in tapes { builder.add(metadata, metrics) }
+        builder.endPass()
+        while builder.needsPass {
+            for (_, metrics) in tapes { builder.addGaps(icl: metrics.icl, itl: metrics.itl) }
+            builder.endPass()
+        }
+        return builder.build()
+    }
+
     /// The figures; consumes the samples.
     public consuming func build() -> GroupStats {
         var requestWeighted: [Metric: Percentiles] = [:]
@@ -117,7 +141,7 @@ public struct StatsBuilder: Sendable {
         return GroupStats(
             key: key, tapes: tapes, successes: successes, unknown: unknown, recording: recording,
             requestWeighted: requestWeighted, adjusted: adjustedStats,
-            icl: Percentiles(selecting: &icl, method: .linear), itl: Percentiles(selecting: &itl, method: .linear),
+            icl: icl.percentiles(), itl: itl.percentiles(),
             itlUnknownTapes: itlUnknownTapes, iclHistogram: histogram, stalls: stalls, throughput: throughput,
             dropOff: DropOff(
                 started: started, dropped: dropped.count, byCause: causes,
@@ -140,19 +164,37 @@ public struct GroupedStats: Sendable {
 
     public mutating func add(_ metadata: TapeMetadata, _ metrics: TapeMetrics) {
         all.add(metadata, metrics)
-        guard !dimensions.isEmpty else { return }
-        // Every combination of the tape's values (a tape with two tags is in two groups).
-        var keys: [[String]] = [[]]
-        for dimension in dimensions {
-            keys = keys.flatMap { prefix in dimension.values(metadata).map { prefix + [$0] } }
-        }
-        for key in keys {
+        // A tape with two tags is in two groups.
+        for key in keys(metadata) {
             if groups[key] == nil {
                 groups[key] = StatsBuilder(
                     key: Dictionary(uniqueKeysWithValues: zip(dimensions, key)), settings: settings)
             }
             groups[key]!.add(metadata, metrics)
         }
+    }
+
+    public var needsPass: Bool { all.needsPass || groups.values.contains { $0.needsPass } }
+
+    /// A tape's gaps again, in a later pass, to its groups.
+    public mutating func addGaps(_ metadata: TapeMetadata, icl: [Int64], itl: [Double]?) {
+        all.addGaps(icl: icl, itl: itl)
+        for key in keys(metadata) { groups[key]?.addGaps(icl: icl, itl: itl) }
+    }
+
+    public mutating func endPass() {
+        all.endPass()
+        for key in Array(groups.keys) { groups[key]!.endPass() }
+    }
+
+    /// The group keys of a tape: every combination of its values.
+    private func keys(_ metadata: TapeMetadata) -> [[String]] {
+        guard !dimensions.isEmpty else { return [] }
+        var keys: [[String]] = [[]]
+        for dimension in dimensions {
+            keys = keys.flatMap { prefix in dimension.values(metadata).map { prefix + [$0] } }
+        }
+        return keys
     }
 
     /// All tapes first, then the groups in order of their values.

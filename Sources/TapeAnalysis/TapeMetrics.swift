@@ -102,11 +102,9 @@ public struct TapeMetrics: Sendable, Hashable {
             }
         }
 
-        let gaps = times.count < 2 ? [] : (1..<times.count).map { times[$0] - times[$0 - 1] }
+        let (gaps, spread) = Self.gaps(timeline)
         icl = gaps
-        if let split = timeline.tokensPerEvent, split.count == times.count {
-            itl = gaps.indices.map { Double(gaps[$0]) / Double(split[$0 + 1]) }
-        }
+        itl = spread
         stalls = Stalls(gaps: gaps, threshold: settings.stallThreshold)
         if let median = Self.median(gaps), median > 0 {
             relativeStalls = Stalls(gaps: gaps, threshold: Int64((median * settings.relativeStallFactor).rounded(.down)))
@@ -122,11 +120,23 @@ public struct TapeMetrics: Sendable, Hashable {
     /// The itl split is known: every token-bearing event's token count.
     public var itlKnown: Bool { itl != nil }
 
+    /// icl, and itl where the token split is known: what the pooled
+    /// figures take from a tape, without the rest of its metrics.
+    public static func gaps(_ timeline: TokenTimeline) -> (icl: [Int64], itl: [Double]?) {
+        let times = timeline.tokenTimes
+        let icl = times.count < 2 ? [] : (1..<times.count).map { times[$0] - times[$0 - 1] }
+        guard let split = timeline.tokensPerEvent, split.count == times.count else { return (icl, nil) }
+        return (icl, icl.indices.map { Double(icl[$0]) / Double(split[$0 + 1]) })
+    }
+
     static func median(_ values: [Int64]) -> Double? {
         guard !values.isEmpty else { return nil }
-        let sorted = values.sorted()
-        let mid = sorted.count / 2
-        return sorted.count % 2 == 1 ? Double(sorted[mid]) : (Double(sorted[mid - 1]) + Double(sorted[mid])) / 2
+        var copy = values
+        let mid = copy.count / 2
+        Percentiles.quickselect(&copy, mid, 0, copy.count - 1)
+        guard copy.count % 2 == 0 else { return Double(copy[mid]) }
+        // The lower middle is the largest of what selection left below.
+        return (Double(copy[..<mid].max()!) + Double(copy[mid])) / 2
     }
 
     static func fluidity(times: [Int64], split: [Int]?, rate: Double) -> Fluidity? {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import TapeCore
 
 extension TapeStore {
@@ -51,23 +52,51 @@ extension TapeStore {
         if let error = failure.error { throw error }
     }
 
-    /// A tape's timeline decoded from its stored chunks, a page at a time.
+    /// A tape's timeline decoded from its stored chunks.
+    ///
+    /// The chunks are stepped through with the raw statement, each blob
+    /// copied once into the decoder: this loop is most of a cold `stats`.
     public func timeline(of number: Int64) throws -> TokenTimeline {
         let metadata = try metadata(.number(number))
         var decoder = metadata.makeDecoder()
         var builder = TokenTimeline.Builder()
         var last: Int64 = 0
-        try forEachChunk(of: number) { chunk in
-            builder.read(at: chunk.t)
-            last = chunk.t
-            for event in decoder.feed(chunk.bytes, chunk: chunk.seq) { builder.add(event, at: chunk.t) }
+        try run {
+            try pool.read { db in
+                // Pages through a memory map skip a copy each: this reads every chunk of every tape.
+                // (It stays set on this reader connection, which only ever reads.)
+                try db.execute(sql: "PRAGMA mmap_size = 268435456")
+                let statement = try db.cachedStatement(sql: "SELECT seq, t_ns, data FROM chunks WHERE tape_id = ? ORDER BY seq")
+                let raw = statement.sqliteStatement
+                sqlite3_reset(raw)
+                sqlite3_bind_int64(raw, 1, number)
+                defer {
+                    sqlite3_reset(raw)
+                    sqlite3_clear_bindings(raw)
+                }
+                while true {
+                    let code = sqlite3_step(raw)
+                    if code == SQLITE_DONE { break }
+                    guard code == SQLITE_ROW else {
+                        throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage)
+                    }
+                    let seq = Int(sqlite3_column_int64(raw, 0))
+                    let t = sqlite3_column_int64(raw, 1)
+                    let count = Int(sqlite3_column_bytes(raw, 2))
+                    let bytes = count == 0 ? [] : [UInt8](UnsafeRawBufferPointer(start: sqlite3_column_blob(raw, 2), count: count))
+                    builder.read(at: t)
+                    last = t
+                    for event in decoder.feed(bytes, chunk: seq) { builder.add(event, at: t) }
+                }
+            }
         }
         for event in decoder.finish() { builder.add(event, at: last) }
         return builder.build()
     }
 
     /// Every tape of a selection with its stored timeline (nil when missing or
-    /// of other definitions), oldest first, one row at a time.
+    /// of other definitions), oldest first, one row at a time. The metadata
+    /// comes without the request and response head, which metrics never read.
     public func forEachTimeline(
         _ filter: TapeFilter = TapeFilter(), _ body: (TapeMetadata, TokenTimeline?) throws -> Void
     ) throws {
@@ -78,7 +107,7 @@ extension TapeStore {
                 let tags = try Self.tagsByTape(db)
                 let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
                 while let row = try rows.next() {
-                    let metadata = Self.metadata(row, tags: tags[row["id"]] ?? [])
+                    let metadata = Self.metadata(row, tags: tags[row["id"]] ?? [], details: false)
                     try body(metadata, Self.timeline(row))
                 }
             }
@@ -112,8 +141,9 @@ extension TapeStore {
     /// The timeline stored in a row of `metrics.*`, nil when absent or of other definitions.
     static func timeline(_ row: Row) -> TokenTimeline? {
         guard (row["version"] as Int?) == TokenTimeline.definitionsVersion else { return nil }
-        let times: [Int64] = unpack(row["token_times"])
-        let split: [Int32]? = (row["tokens_per_event"] as Data?).map { unpack($0) }
+        // No-copy views of the blobs: they are read once, straight into arrays.
+        let times: [Int64] = (try? row.withUnsafeData(named: "token_times") { unpack($0) }) ?? []
+        let split: [Int32]? = try? row.withUnsafeData(named: "tokens_per_event") { $0.map { unpack($0) } }
         let usageFields: [Int?] = [row["input_tokens"], row["output_tokens"], row["reasoning_tokens"], row["cached_tokens"]]
         let usage = usageFields.allSatisfy({ $0 == nil })
             ? nil : TokenUsage(input: usageFields[0], output: usageFields[1], reasoning: usageFields[2], cached: usageFields[3])
@@ -130,7 +160,11 @@ extension TapeStore {
         values.withUnsafeMutableBytes { target in
             data.withUnsafeBytes { source in target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[0..<target.count])) }
         }
+        #if _endian(little)
+        return values
+        #else
         return values.map { T(littleEndian: $0) }
+        #endif
     }
 }
 

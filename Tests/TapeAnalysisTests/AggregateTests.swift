@@ -56,6 +56,43 @@ struct AggregateTests {
         }
     }
 
+    @Test("pooled percentiles over several passes equal the sorted reference, keeping few samples")
+    func pooledAgainstReference() {
+        var random = SplitMix64(seed: 9)
+        for n in [1, 2, 7, 1000, 300_000] {
+            // Gaps in ms at ns resolution around 30 ms, a tenth zero, a few long stalls.
+            // With a keep limit of 1,000, the large pool needs a third pass.
+            let samples = (0..<n).map { _ -> Double in
+                switch random.next(below: 100) {
+                case 0..<10: return 0
+                case 10: return Double(1_000_000_000 + random.next(below: 1_000_000_000)) / 1e6
+                default: return Double(29_000_000 + random.next(below: 2_000_000)) / 1e6
+                }
+            }
+            var pooled = PooledPercentiles(keepLimit: 1000)
+            var passes = 0
+            repeat {
+                for x in samples { pooled.add(x) }
+                pooled.endPass()
+                passes += 1
+            } while pooled.needsPass
+            let p = pooled.percentiles()
+            #expect(p.n == n)
+            for (level, value) in zip(Percentiles.levels, [p.p50, p.p90, p.p95, p.p99, p.p999]) {
+                #expect(value == linearReference(samples, level) || abs(value! - linearReference(samples, level)) < 1e-9, "n=\(n) p=\(level)")
+            }
+            #expect(p.max == samples.max())
+            #expect(abs(p.mean! - samples.reduce(0, +) / Double(n)) < 1e-6)
+            #expect(passes <= 5)
+            if n <= 1000 { #expect(passes == 1) }
+            if n == 300_000 { #expect(passes >= 3) }
+        }
+        var empty = PooledPercentiles()
+        empty.endPass()
+        #expect(!empty.needsPass)
+        #expect(empty.percentiles().p50 == nil)
+    }
+
     @Test("Kaplan–Meier survival on a small set worked out by hand")
     func survivalByHand() {
         // Drops at 1, 3, 3 and 5; completed (censored) at 2 and 4.
@@ -93,9 +130,7 @@ struct AggregateTests {
 
     @Test("drop-off: rate by cause and phase, adj_ twins count drops as +∞, interrupted counted apart")
     func dropOff() {
-        var builder = StatsBuilder()
-        for tape in mixedSet() { builder.add(tape.metadata, TapeMetrics(tape: tape)) }
-        let stats = builder.build()
+        let stats = StatsBuilder.stats(mixedSet().map { ($0.metadata, TapeMetrics(tape: $0)) })
         #expect(stats.tapes == 6)
         #expect(stats.successes == 2)
         #expect(stats.unknown == 1)
@@ -129,8 +164,17 @@ struct AggregateTests {
     @Test("grouping by tag puts a tape with two tags in both groups; combinations group by every value")
     func grouping() {
         var grouped = GroupedStats(by: [.tag, .model])
-        for tape in mixedSet() { grouped.add(tape.metadata, TapeMetrics(tape: tape)) }
+        let tapes = mixedSet().map { ($0.metadata, TapeMetrics(tape: $0)) }
+        for (m, x) in tapes { grouped.add(m, x) }
+        grouped.endPass()
+        while grouped.needsPass {
+            for (m, x) in tapes { grouped.addGaps(m, icl: x.icl, itl: x.itl) }
+            grouped.endPass()
+        }
         let (all, groups) = grouped.build()
+        // Tag a: the completed 50 ms and 100 ms gaps and the cut-off's 100 ms; tag b: the 100 ms one.
+        #expect(groups[0].icl.n == 3 && groups[0].icl.p50 == 100)
+        #expect(groups[1].icl.n == 1 && groups[1].icl.p50 == 100)
         #expect(all.tapes == 6)
         #expect(groups.map { $0.key[.tag]! } == ["a", "b"])
         #expect(groups.map(\.tapes) == [3, 4])
@@ -144,9 +188,7 @@ struct AggregateTests {
         let b = Chat.tape(
             [(500, Chat.content("a")), (900, Chat.content("b")), (950, Chat.usage(6)), (960, Chat.done)], end: 961,
             startedAt: start.addingTimeInterval(1))
-        var builder = StatsBuilder()
-        for tape in [a, b] { builder.add(tape.metadata, TapeMetrics(tape: tape)) }
-        let t = builder.build().throughput!
+        let t = StatsBuilder.stats([a, b].map { ($0.metadata, TapeMetrics(tape: $0)) }).throughput!
         // 10 tokens from t_send of a to b's last token at 1 s + 900 ms.
         #expect(t.tokens == 10)
         // Dates hold seconds as a Double since 2001: about 1e-7 s of rounding.
@@ -155,9 +197,7 @@ struct AggregateTests {
 
     @Test("gates measure the figure they name and fail when it cannot be measured")
     func gates() {
-        var builder = StatsBuilder()
-        for tape in mixedSet() { builder.add(tape.metadata, TapeMetrics(tape: tape)) }
-        let stats = builder.build()
+        let stats = StatsBuilder.stats(mixedSet().map { ($0.metadata, TapeMetrics(tape: $0)) })
         #expect(Gate(.request(.ttft, adjusted: false), .p50, 250).passes(stats))
         #expect(!Gate(.request(.ttft, adjusted: false), .p50, 150).passes(stats))
         #expect(!Gate(.request(.ttft, adjusted: true), .p50, 10_000).passes(stats))

@@ -3,7 +3,7 @@ import Foundation
 /// Anthropic Messages events: FORMATS.md §5.
 struct AnthropicDecoder: ProviderDecoder {
     private(set) var model: String?
-    private let json = JSONDecoder()
+    private let json = PayloadDecoder()
 
     struct Event: Decodable {
         var type: String?

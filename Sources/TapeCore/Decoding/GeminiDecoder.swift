@@ -4,7 +4,7 @@ import Foundation
 /// marker, so the end of a body after a `finishReason` is the end.
 struct GeminiDecoder: ProviderDecoder {
     private(set) var model: String?
-    private let json = JSONDecoder()
+    private let json = PayloadDecoder()
     private var functionCalls = 0
     private var sawFinish = false
     private var sawError = false

@@ -8,7 +8,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
     case number(Double)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
+    case object(JSONMembers)
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
@@ -23,7 +23,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
         } else if let a = try? c.decode([JSONValue].self) {
             self = .array(a)
         } else {
-            self = .object(try c.decode([String: JSONValue].self))
+            self = .object(JSONMembers(try c.decode([String: JSONValue].self)))
         }
     }
 
@@ -35,7 +35,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
         case .number(let n): try c.encode(n)
         case .string(let s): try c.encode(s)
         case .array(let a): try c.encode(a)
-        case .object(let o): try c.encode(o)
+        case .object(let o): try c.encode(o.dictionary)
         }
     }
 
@@ -82,6 +82,50 @@ public enum JSONValue: Sendable, Hashable, Codable {
     }
 }
 
+/// The members of a JSON object in the order they came. Payload objects are
+/// small (a handful of keys), where a scan of an array beats building and
+/// probing a hash table; a repeated key reads as its last value, as with a
+/// dictionary. Equality ignores order.
+public struct JSONMembers: Sendable, Hashable, ExpressibleByDictionaryLiteral {
+    public private(set) var pairs: [(key: String, value: JSONValue)]
+
+    public init(pairs: [(key: String, value: JSONValue)]) {
+        self.pairs = pairs
+    }
+
+    public init(_ dictionary: [String: JSONValue]) {
+        pairs = dictionary.map { ($0.key, $0.value) }
+    }
+
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        pairs = elements.map { ($0.0, $0.1) }
+    }
+
+    public subscript(key: String) -> JSONValue? {
+        var i = pairs.count - 1
+        while i >= 0 {
+            if pairs[i].key == key { return pairs[i].value }
+            i -= 1
+        }
+        return nil
+    }
+
+    mutating func append(_ key: String, _ value: JSONValue) {
+        pairs.append((key, value))
+    }
+
+    /// The keys, each once.
+    public var keys: [String] { Array(dictionary.keys) }
+
+    public var dictionary: [String: JSONValue] {
+        Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+    }
+
+    public static func == (a: JSONMembers, b: JSONMembers) -> Bool { a.dictionary == b.dictionary }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(dictionary) }
+}
+
 /// A field that some servers send as a string and others as a number (error codes).
 struct LooseString: Decodable, Sendable {
     var value: String
@@ -122,7 +166,7 @@ struct ErrorPayload: Decodable, Sendable {
     /// An error given as JSON text in an SSE field, if it is one.
     static func parse(_ text: String) -> ErrorPayload? {
         guard text.hasPrefix("{") else { return nil }
-        return try? JSONDecoder().decode(ErrorPayload.self, from: Data(text.utf8))
+        return PayloadDecoder().payload(ErrorPayload.self, from: text)
     }
 
     /// The error as an event: the message, and the code (else the type).

@@ -3,7 +3,7 @@ import Foundation
 /// Ollama's native `/api/chat` and `/api/generate` NDJSON: FORMATS.md §7.
 struct OllamaDecoder: ProviderDecoder {
     private(set) var model: String?
-    private let json = JSONDecoder()
+    private let json = PayloadDecoder()
 
     struct Line: Decodable {
         var model: String?

@@ -3,7 +3,7 @@ import Foundation
 /// OpenAI Responses API events: FORMATS.md §3.
 struct OpenAIResponsesDecoder: ProviderDecoder {
     private(set) var model: String?
-    private let json = JSONDecoder()
+    private let json = PayloadDecoder()
 
     struct Event: Decodable {
         var type: String?

@@ -17,13 +17,6 @@ extension ProviderDecoder {
     mutating func finish(lastChunk: Int, end: Int) -> [StreamEvent] { [] }
 }
 
-extension JSONDecoder {
-    /// Decodes a payload, or nil when it is not the expected JSON.
-    func payload<T: Decodable>(_ type: T.Type, from data: String) -> T? {
-        try? decode(type, from: Data(data.utf8))
-    }
-}
-
 extension Array where Element == StreamEvent {
     /// Puts `finish` and `usage` on the last event, as the decoding rules say:
     /// they belong to the wire event, and its last event stands for it.

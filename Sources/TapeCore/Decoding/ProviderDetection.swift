@@ -64,7 +64,7 @@ public enum ProviderDetection {
     /// (an error alone, an empty usage chunk). A JSON object of no known API
     /// gives the framing's generic provider.
     static func provider(forPayload data: String, framing: Framing) -> Provider? {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(data.utf8)),
+        guard let value = JSONParser.parse(data),
             case .object(let o) = value
         else { return nil }
         switch framing {

@@ -144,7 +144,7 @@ public struct StreamDecoder: Sendable {
             if let events = decoder!.decode(data, of: frame) { return events }
             // Valid JSON in a shape this API's decoder does not expect is kept
             // apart from bytes that are not JSON at all.
-            let isJSON = (try? JSONSerialization.jsonObject(with: Data(data.utf8), options: [.fragmentsAllowed])) != nil
+            let isJSON = JSONParser.parse(data) != nil
             return [frame.event(.other, anomaly: isJSON ? "unexpected_shape" : "not_json")]
         }
     }

@@ -78,7 +78,22 @@ struct Stats: ParsableCommand {
         _ store: TapeStore, _ filter: TapeFilter, by: [GroupDimension] = [], settings: AnalysisSettings, quiet: Bool = false
     ) throws -> (GroupStats, [GroupStats]) {
         var grouped = GroupedStats(by: by, settings: settings)
-        try store.forEachAnalyzed(filter, settings: settings, quiet: quiet) { grouped.add($0, $1) }
+        // Later passes must see the same tapes: not one that finished in between.
+        var analysed = Set<Int64>()
+        try store.forEachAnalyzed(filter, settings: settings, quiet: quiet) { metadata, metrics in
+            grouped.add(metadata, metrics)
+            if metadata.endReason != nil, let number = metadata.number { analysed.insert(number) }
+        }
+        grouped.endPass()
+        // Exact percentiles of the pooled gaps in flat memory: a few more passes over the gaps alone.
+        while grouped.needsPass {
+            try store.forEachTimeline(filter) { metadata, timeline in
+                guard let timeline, let number = metadata.number, analysed.contains(number) else { return }
+                let (icl, itl) = TapeMetrics.gaps(timeline)
+                grouped.addGaps(metadata, icl: icl, itl: itl)
+            }
+            grouped.endPass()
+        }
         let result = grouped.build()
         return (result.all, result.groups)
     }
