@@ -94,6 +94,47 @@ public struct PooledPercentiles: Sendable {
         }
     }
 
+    /// Takes in what another pool saw in the same pass: the same pass over
+    /// another share of the samples (one share per thread).
+    public mutating func merge(_ other: PooledPercentiles) {
+        if !firstPassDone {
+            n += other.n
+            sum += other.sum
+            largest = max(largest, other.largest)
+            if let theirs = other.small, small != nil {
+                small! += theirs
+                if small!.count > keepLimit {
+                    let kept = small!
+                    small = nil
+                    counts = [UInt32](repeating: 0, count: 1 << Self.firstBits)
+                    count(kept)
+                }
+                return
+            }
+            if let mine = small {
+                small = nil
+                counts = [UInt32](repeating: 0, count: 1 << Self.firstBits)
+                count(mine)
+            }
+            if let theirs = other.small { count(theirs) }
+            if let theirs = other.counts {
+                counts!.withUnsafeMutableBufferPointer { mine in
+                    for i in theirs.indices where theirs[i] > 0 { mine[i] += theirs[i] }
+                }
+            }
+            return
+        }
+        // A later pass: both started from the same probes.
+        for i in probes.indices where i < other.probes.count {
+            if let theirs = other.probes[i].kept { probes[i].kept! += theirs }
+            if let theirs = other.probes[i].counts {
+                probes[i].counts!.withUnsafeMutableBufferPointer { mine in
+                    for j in theirs.indices where theirs[j] > 0 { mine[j] += theirs[j] }
+                }
+            }
+        }
+    }
+
     /// Bits a probe at depth `bits` counts next.
     static func step(after bits: Int) -> Int { min(stepBits, 64 - bits) }
 

@@ -108,6 +108,38 @@ public struct StatsBuilder: Sendable {
         itl.endPass()
     }
 
+    /// Takes in another builder that saw other tapes in the same pass (one
+    /// share of the tapes per thread). In a later pass only the pooled gaps
+    /// move: everything else was taken in the first.
+    public mutating func merge(_ other: StatsBuilder, firstPass: Bool) {
+        icl.merge(other.icl)
+        itl.merge(other.itl)
+        guard firstPass else { return }
+        tapes += other.tapes
+        successes += other.successes
+        unknown += other.unknown
+        recording += other.recording
+        for (metric, values) in other.samples { samples[metric, default: []] += values }
+        for (metric, values) in other.adjusted { adjusted[metric, default: []] += values }
+        itlUnknownTapes += other.itlUnknownTapes
+        for i in histogram.counts.indices { histogram.counts[i] += other.histogram.counts[i] }
+        stalls.tapesWithStalls += other.stalls.tapesWithStalls
+        stalls.count += other.stalls.count
+        stalls.total += other.stalls.total
+        if let theirs = other.stalls.longest { stalls.longest = max(stalls.longest ?? theirs, theirs) }
+        stalls.relativeCount += other.stalls.relativeCount
+        tokens += other.tokens
+        if let theirs = other.windowStart { windowStart = min(windowStart ?? theirs, theirs) }
+        if let theirs = other.windowEnd { windowEnd = max(windowEnd ?? theirs, theirs) }
+        survival += other.survival
+        started += other.started
+        for (reason, count) in other.causes {
+            let mine = causes[reason] ?? (0, 0)
+            causes[reason] = (mine.before + count.before, mine.after + count.after)
+        }
+        dropped = (dropped + other.dropped).sorted { ($0.number ?? 0) < ($1.number ?? 0) }
+    }
+
     /// The figures of tapes held in memory, passes included.
     public static func stats(_ tapes: [(TapeMetadata, TapeMetrics)], settings: AnalysisSettings = .standard) -> GroupStats {
         var builder = StatsBuilder(settings: settings)
@@ -185,6 +217,18 @@ public struct GroupedStats: Sendable {
     public mutating func endPass() {
         all.endPass()
         for key in Array(groups.keys) { groups[key]!.endPass() }
+    }
+
+    /// Takes in another share of the tapes seen in the same pass (see `StatsBuilder.merge`).
+    public mutating func merge(_ other: GroupedStats, firstPass: Bool) {
+        all.merge(other.all, firstPass: firstPass)
+        for (key, theirs) in other.groups {
+            if groups[key] == nil, firstPass {
+                groups[key] = theirs
+            } else {
+                groups[key]?.merge(theirs, firstPass: firstPass)
+            }
+        }
     }
 
     /// The group keys of a tape: every combination of its values.

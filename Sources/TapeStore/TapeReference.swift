@@ -42,6 +42,9 @@ public struct TapeFilter: Sendable {
     public var since: Date?
     /// At most this many, the newest.
     public var limit: Int?
+    /// Only the tapes whose number is `index` modulo `count`: one share of
+    /// the selection, for reading it on several threads.
+    public var shard: (index: Int, count: Int)?
 
     public init(
         references: [TapeReference] = [], ranges: [ClosedRange<Int64>] = [], tags: [String] = [], provider: Provider? = nil, model: String? = nil,

@@ -54,12 +54,19 @@ extension TapeStore {
             conditions.append("tapes.started_at >= ?")
             _ = arguments.append(contentsOf: [Self.timestamp(since)])
         }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        var sql = "SELECT \(columns) FROM \(source) \(whereClause) ORDER BY tapes.id"
+        let shard = filter.shard.map { "id % \(max($0.count, 1)) = \($0.index)" }
         if let limit = filter.limit {
-            sql = "SELECT * FROM (SELECT \(columns) FROM \(source) \(whereClause) ORDER BY tapes.id DESC LIMIT \(limit)) ORDER BY id"
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            // The newest `limit` of the whole selection, then the share.
+            return (
+                "SELECT * FROM (SELECT \(columns) FROM \(source) \(whereClause) ORDER BY tapes.id DESC LIMIT \(limit)) "
+                    + (shard.map { "WHERE \($0) " } ?? "") + "ORDER BY id",
+                arguments
+            )
         }
-        return (sql, arguments)
+        if let shard { conditions.append("tapes." + shard) }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return ("SELECT \(columns) FROM \(source) \(whereClause) ORDER BY tapes.id", arguments)
     }
 
     /// One tape's metadata.

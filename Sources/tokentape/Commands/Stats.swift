@@ -74,24 +74,49 @@ struct Stats: ParsableCommand {
     }
 
     /// Stats of a selection, overall and by group.
+    ///
+    /// Each pass reads the selection as one share per core, each into its own
+    /// builder, then merges them: the passes are bound by reading and
+    /// computing per tape, which parallelises cleanly.
     static func collect(
         _ store: TapeStore, _ filter: TapeFilter, by: [GroupDimension] = [], settings: AnalysisSettings, quiet: Bool = false
     ) throws -> (GroupStats, [GroupStats]) {
-        var grouped = GroupedStats(by: by, settings: settings)
-        // Later passes must see the same tapes: not one that finished in between.
-        var analysed = Set<Int64>()
-        try store.forEachAnalyzed(filter, settings: settings, quiet: quiet) { metadata, metrics in
-            grouped.add(metadata, metrics)
-            if metadata.endReason != nil, let number = metadata.number { analysed.insert(number) }
+        try store.analyzeStale(filter, quiet: quiet)
+        let shards = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        @Sendable func share(_ k: Int) -> TapeFilter {
+            var f = filter
+            f.shard = (k, shards)
+            return f
         }
+        // Later passes must see the same tapes: not one that finished in between.
+        let firstPass = try parallelMap(shards) { k -> (GroupedStats, Set<Int64>) in
+            var grouped = GroupedStats(by: by, settings: settings)
+            var analysed = Set<Int64>()
+            try store.forEachTimeline(share(k)) { metadata, timeline in
+                // Only a tape still being recorded has no timeline here.
+                grouped.add(metadata, TapeMetrics(metadata: metadata, timeline: timeline ?? TokenTimeline(), settings: settings))
+                if metadata.endReason != nil, timeline != nil, let number = metadata.number { analysed.insert(number) }
+            }
+            return (grouped, analysed)
+        }
+        var grouped = firstPass[0].0
+        for other in firstPass.dropFirst() { grouped.merge(other.0, firstPass: true) }
         grouped.endPass()
         // Exact percentiles of the pooled gaps in flat memory: a few more passes over the gaps alone.
         while grouped.needsPass {
-            try store.forEachTimeline(filter) { metadata, timeline in
-                guard let timeline, let number = metadata.number, analysed.contains(number) else { return }
-                let (icl, itl) = TapeMetrics.gaps(timeline)
-                grouped.addGaps(metadata, icl: icl, itl: itl)
+            let start = grouped
+            let shares = try parallelMap(shards) { k -> GroupedStats in
+                var mine = start
+                let analysed = firstPass[k].1
+                try store.forEachTimeline(share(k)) { metadata, timeline in
+                    guard let timeline, let number = metadata.number, analysed.contains(number) else { return }
+                    let (icl, itl) = TapeMetrics.gaps(timeline)
+                    mine.addGaps(metadata, icl: icl, itl: itl)
+                }
+                return mine
             }
+            grouped = shares[0]
+            for other in shares.dropFirst() { grouped.merge(other, firstPass: false) }
             grouped.endPass()
         }
         let result = grouped.build()
