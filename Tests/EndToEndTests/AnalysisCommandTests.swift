@@ -72,7 +72,10 @@ struct AnalysisCommandTests {
         // Jitter is 0…31 ms on a 100 ms first token.
         let p50 = try #require(ttft["p50"] as? Double)
         #expect(p50 >= 100 && p50 <= 131)
-        #expect((request["setup_ms"]) == nil)  // no response head recorded: no sample at all
+        // No response head recorded: no sample, and the figures are null, never 0.
+        let setup = try #require(request["setup_ms"] as? [String: Any])
+        #expect(setup["n"] as? Int == 0)
+        #expect(setup["p50"] is NSNull)
         let adjusted = try #require(all["failure_adjusted"] as? [String: Any])
         let adjTTFT = try #require(adjusted["adj_ttft_ms"] as? [String: Any])
         #expect(adjTTFT["max"] as? String == "+Inf")

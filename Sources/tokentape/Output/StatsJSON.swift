@@ -87,8 +87,15 @@ struct GroupStatsJSON: Encodable {
         completed = g.successes
         interrupted = g.unknown
         recording = g.recording
-        request_weighted = Dictionary(uniqueKeysWithValues: g.requestWeighted.map { ($0.key.jsonName, PercentilesJSON(p: $0.value)) })
-        failure_adjusted = Dictionary(uniqueKeysWithValues: g.adjusted.map { ("adj_" + $0.key.jsonName, PercentilesJSON(p: $0.value)) })
+        // Every metric, with n = 0 and nulls where no tape defines it: a stable shape for tools.
+        let none = Percentiles([], method: .linear)
+        request_weighted = Dictionary(uniqueKeysWithValues: Metric.allCases.map {
+            ($0.jsonName, PercentilesJSON(p: g.requestWeighted[$0] ?? none))
+        })
+        let noneAdjusted = Percentiles([], method: .nearestRank)
+        failure_adjusted = Dictionary(uniqueKeysWithValues: Metric.adjusted.map {
+            ("adj_" + $0.jsonName, PercentilesJSON(p: g.adjusted[$0] ?? noneAdjusted))
+        })
         token_weighted = ["icl_ms": PercentilesJSON(p: g.icl), "itl_ms": PercentilesJSON(p: g.itl)]
         itl_unknown_tapes = g.itlUnknownTapes
         let edges = Histogram.edges

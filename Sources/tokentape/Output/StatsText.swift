@@ -40,12 +40,13 @@ enum StatsText {
         let header = ["metric", "n"] + statistics.map { $0 == .p999 ? "p99.9" : $0.rawValue }
         let right = Set(1..<header.count)
         var rows: [[String]] = []
+        let none = Percentiles([], method: .linear)
         for metric in Metric.allCases {
-            if let p = stats.requestWeighted[metric] { rows.append(distributionRow(metric.header, p, metric.unit)) }
+            rows.append(distributionRow(metric.header, stats.requestWeighted[metric] ?? none, metric.unit))
         }
         out.append("")
-        out.append("Request-weighted (one sample per completed tape; linear interpolation)")
-        out.append(rows.isEmpty ? "  no completed tape with a token" : Terminal.table(header, rows, rightAligned: right))
+        out.append("Request-weighted (one sample per completed tape that defines it; linear interpolation)")
+        out.append(Terminal.table(header, rows, rightAligned: right))
 
         let adjusted = Metric.adjusted.compactMap { m in stats.adjusted[m].map { distributionRow("adj_" + m.header, $0, m.unit) } }
         if d.dropped > 0, !adjusted.isEmpty {
