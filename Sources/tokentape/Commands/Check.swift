@@ -27,23 +27,23 @@ struct Check: ParsableCommand {
     @OptionGroup var tapes: TapeSetOptions
     @OptionGroup var analysis: AnalysisOptions
 
-    @Option(name: .customLong("ttft-p50"), help: ArgumentHelp("Most the median ttft may be.", valueName: "duration"))
+    @Option(name: .customLong("ttft-p50"), help: ArgumentHelp("Largest median ttft allowed.", valueName: "duration"))
     var ttftP50: String?
-    @Option(name: .customLong("ttft-p95"), help: ArgumentHelp("Most the p95 ttft may be.", valueName: "duration"))
+    @Option(name: .customLong("ttft-p95"), help: ArgumentHelp("Largest p95 ttft allowed.", valueName: "duration"))
     var ttftP95: String?
-    @Option(name: .customLong("ttft-p99"), help: ArgumentHelp("Most the p99 ttft may be.", valueName: "duration"))
+    @Option(name: .customLong("ttft-p99"), help: ArgumentHelp("Largest p99 ttft allowed.", valueName: "duration"))
     var ttftP99: String?
-    @Option(name: .customLong("tpot-p50"), help: ArgumentHelp("Most the median tpot may be.", valueName: "duration"))
+    @Option(name: .customLong("tpot-p50"), help: ArgumentHelp("Largest median tpot allowed.", valueName: "duration"))
     var tpotP50: String?
-    @Option(name: .customLong("tpot-p95"), help: ArgumentHelp("Most the p95 tpot may be.", valueName: "duration"))
+    @Option(name: .customLong("tpot-p95"), help: ArgumentHelp("Largest p95 tpot allowed.", valueName: "duration"))
     var tpotP95: String?
-    @Option(name: .customLong("tpot-p99"), help: ArgumentHelp("Most the p99 tpot may be.", valueName: "duration"))
+    @Option(name: .customLong("tpot-p99"), help: ArgumentHelp("Largest p99 tpot allowed.", valueName: "duration"))
     var tpotP99: String?
-    @Option(name: .customLong("icl-p95"), help: ArgumentHelp("Most the p95 gap between token events may be.", valueName: "duration"))
+    @Option(name: .customLong("icl-p95"), help: ArgumentHelp("Largest p95 gap between token events allowed.", valueName: "duration"))
     var iclP95: String?
-    @Option(name: .customLong("icl-p99"), help: ArgumentHelp("Most the p99 gap between token events may be.", valueName: "duration"))
+    @Option(name: .customLong("icl-p99"), help: ArgumentHelp("Largest p99 gap between token events allowed.", valueName: "duration"))
     var iclP99: String?
-    @Option(name: .customLong("e2e-p95"), help: ArgumentHelp("Most the p95 end-to-end time may be.", valueName: "duration"))
+    @Option(name: .customLong("e2e-p95"), help: ArgumentHelp("Largest p95 end-to-end time allowed.", valueName: "duration"))
     var e2eP95: String?
     @Option(name: .customLong("stall-max"), help: ArgumentHelp("Longest gap between token events allowed in any tape.", valueName: "duration"))
     var stallMax: String?

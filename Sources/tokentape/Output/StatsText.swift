@@ -87,6 +87,16 @@ enum StatsText {
                     + "(first t_send → last token) = \(figure(t.tokensPerSecond, .tokensPerSecond)) tok/s")
         }
         out.append(dropOffLine(d))
+        // The dropped tapes themselves: how long the user waited, what they got, and whether a stall came first.
+        let shown = 5
+        for tape in d.tapes.prefix(shown) {
+            var line = "  #\(tape.number.map(String.init) ?? tape.uid) \(tape.reason.rawValue)"
+            if let phase = tape.phase { line += " " + phase.rawValue.replacingOccurrences(of: "_", with: " ") }
+            line += ": waited \(figure(tape.wait)) ms, \(tape.tokensDelivered) tokens, last gap \(figure(tape.lastGap)) ms"
+            if let gap = tape.lastGap, gap > s.threshold { line += " (a stall before the end)" }
+            out.append(line)
+        }
+        if d.tapes.count > shown { out.append(Terminal.dim("  … \(d.tapes.count - shown) more in --json (drop_off.tapes)")) }
         return out.joined(separator: "\n")
     }
 
