@@ -77,29 +77,55 @@ struct JSONParserTests {
         #expect(JSONParser.parse(#""\ude00""#) == .string("\u{FFFD}"))
     }
 
-    @Test("ignored top-level fields are still checked but not kept")
-    func ignoring() {
-        let value = JSONParser.parse(#"{"id":"x\"y","object":"chunk","keep":1}"#, ignoring: ["id", "object"])
-        #expect(value == .object(["keep": .number(1)]))
-        #expect(JSONParser.parse(#"{"id":"bad\q","keep":1}"#, ignoring: ["id"]) == nil)
-        #expect(JSONParser.parse("{\"id\":\"ctl\u{01}\",\"keep\":1}", ignoring: ["id"]) == nil)
-    }
-
-    @Test("typed reads keep JSONDecoder's rules: null is nil, another type fails")
-    func typedReads() throws {
-        guard case .object(let members)? = JSONParser.parse(#"{"s":"x","n":3,"f":1.5,"z":null,"o":{"a":1},"arr":[{"b":2}]}"#) else {
-            Issue.record("no object")
-            return
+    @Test("reading in place: skipped fields are still checked, read fields keep JSONDecoder's type rules")
+    func readingInPlace() {
+        struct Picked {
+            var s: String?
+            var n: Int?
+            var o: Int?
+            var arr: [Int?]?
         }
-        let o = JSONObject(members)
-        #expect(try o.string("s") == "x")
-        #expect(try o.int("n") == 3)
-        #expect(try o.string("z") == nil)
-        #expect(try o.string("missing") == nil)
-        #expect(throws: DecodingError.self) { try o.string("n") }
-        #expect(throws: DecodingError.self) { try o.int("f") }
-        #expect(try o.object("o")?.int("a") == 1)
-        #expect(try o.objects("arr")?.first?.int("b") == 2)
-        #expect(throws: DecodingError.self) { try o.objects("o") }
+        func pick(_ text: String) -> Picked? {
+            JSONParser.read(text) { r in
+                var p = Picked()
+                try r.members { r, key in
+                    switch key {
+                    case "s": p.s = try r.optionalString()
+                    case "n": p.n = try r.optionalInt()
+                    case "o": p.o = try r.optionalObject { r in
+                            var a: Int?
+                            try r.members { r, key in if key == "a" { a = try r.optionalInt() } else { try r.skip() } }
+                            return a
+                        } ?? nil
+                    case "arr": p.arr = try r.optionalArray { r in
+                            var b: Int?
+                            try r.members { r, key in if key == "b" { b = try r.optionalInt() } else { try r.skip() } }
+                            return b
+                        }
+                    default: try r.skip()
+                    }
+                }
+                return p
+            }
+        }
+        let p = pick(#"{"id":"x\"y","s":"x","n":3,"z":null,"skip":{"deep":[1,{"x":null}]},"o":{"a":1},"arr":[{"b":2}]}"#)
+        #expect(p?.s == "x")
+        #expect(p?.n == 3)
+        #expect(p?.o == 1)
+        #expect(p?.arr == [2])
+        #expect(pick(#"{"s":null,"n":null}"#).map { $0.s == nil && $0.n == nil } == true)
+        // Another type in a field that is read fails the payload, as JSONDecoder does.
+        #expect(pick(#"{"s":3}"#) == nil)
+        #expect(pick(#"{"n":1.5}"#) == nil)
+        #expect(pick(#"{"n":"3"}"#) == nil)
+        #expect(pick(#"{"arr":{"b":2}}"#) == nil)
+        #expect(pick(#"{"arr":[null]}"#) == nil)
+        // A field that is skipped is still checked: invalid JSON anywhere fails.
+        #expect(pick(#"{"skip":"bad\q","s":"x"}"#) == nil)
+        #expect(pick("{\"skip\":\"ctl\u{01}\",\"s\":\"x\"}") == nil)
+        #expect(pick(#"{"skip":[1,],"s":"x"}"#) == nil)
+        #expect(pick(#"{"s":"x"} trailing"#) == nil)
+        // An escaped key still matches.
+        #expect(pick(#"{"\u0073":"escaped"}"#)?.s == "escaped")
     }
 }

@@ -1,40 +1,68 @@
-/// A strict RFC 8259 parser from UTF-8 text to `JSONValue`.
+/// Strict RFC 8259 JSON over UTF-8 text: into a `JSONValue`, or read in place.
 ///
 /// Decoding stored tapes is bound by JSON parsing: Foundation's `JSONDecoder`
-/// on Linux spent about 95 % of a decode and read about 28 MB/s. This parser
-/// works on the bytes of the payload with one pass and no intermediate copies
-/// for strings without escapes.
-struct JSONParser {
+/// on Linux spent about 95 % of a decode and read about 28 MB/s. This works on
+/// the bytes of the payload in one pass; `read` goes further and lets a
+/// decoder take the fields it wants as it meets them, skipping the rest
+/// without building anything.
+enum JSONParser {
+    /// The value the whole text holds, or nil when it is not exactly one JSON value.
+    static func parse(_ text: String) -> JSONValue? {
+        read(text) { try $0.value() }
+    }
+
+    /// Runs `body` on a reader over the text; nil when the text is not
+    /// exactly one valid JSON value or `body` throws (a field of another type).
+    static func read<T>(_ text: String, _ body: (inout JSONReader) throws -> T) -> T? {
+        var text = text
+        return text.withUTF8 { buffer in
+            var reader = JSONReader(buffer)
+            guard let result = try? body(&reader) else { return nil }
+            reader.skipWhitespace()
+            return reader.atEnd ? result : nil
+        }
+    }
+}
+
+/// A key as it stands in the bytes; compared without making a String.
+struct JSONKey {
+    fileprivate let raw: UnsafeBufferPointer<UInt8>
+    /// Set only when the key had escapes.
+    fileprivate let unescaped: String?
+
+    static func == (key: JSONKey, name: StaticString) -> Bool {
+        if let unescaped = key.unescaped { return unescaped == name.description }
+        guard key.raw.count == name.utf8CodeUnitCount else { return false }
+        let name = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        return key.raw.elementsEqual(name)
+    }
+
+    /// Lets a `switch` over a key take string literals as cases.
+    static func ~= (name: StaticString, key: JSONKey) -> Bool { key == name }
+
+    var string: String { unescaped ?? String(decoding: raw, as: UTF8.self) }
+}
+
+/// A cursor over the bytes of one JSON text. Every read checks the grammar as
+/// strictly as building the value would; a violation throws `Invalid`.
+struct JSONReader {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var i = 0
+    private var depth = 0
     /// Deeper nesting is refused rather than overflowing the stack.
     static let maxDepth = 512
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    struct Invalid: Error {}
+    /// A value of another type than the field wants (`JSONDecoder`'s typeMismatch).
+    struct Mismatch: Error {}
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
-    struct Invalid: Error {}
+    var atEnd: Bool { i == bytes.count }
 
-    /// Top-level keys whose values are checked but not kept.
-    private var ignored: [String] = []
-
-    /// The value the whole text holds, or nil when it is not exactly one JSON value.
-    ///
-    /// - Parameter ignoring: top-level keys the caller never reads (ids,
-    ///   fingerprints, padding): their values are validated, not built.
-    static func parse(_ text: String, ignoring: [String] = []) -> JSONValue? {
-        var text = text
-        return text.withUTF8 { buffer in
-            var parser = JSONParser(buffer)
-            parser.ignored = ignoring
-            guard let value = try? parser.value(depth: 0) else { return nil }
-            parser.skipWhitespace()
-            return parser.i == buffer.count ? value : nil
-        }
-    }
-
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while i < bytes.count {
             switch bytes[i] {
             case 0x20, 0x0A, 0x0D, 0x09: i += 1
@@ -43,13 +71,142 @@ struct JSONParser {
         }
     }
 
-    private mutating func value(depth: Int) throws -> JSONValue {
-        guard depth < Self.maxDepth else { throw Invalid() }
+    /// The next byte after whitespace, without taking it.
+    private mutating func peek() throws -> UInt8 {
         skipWhitespace()
         guard i < bytes.count else { throw Invalid() }
-        switch bytes[i] {
-        case UInt8(ascii: "{"): return try object(depth: depth)
-        case UInt8(ascii: "["): return try array(depth: depth)
+        return bytes[i]
+    }
+
+    // MARK: Reading in place
+
+    /// Each member of an object in turn; `body` must read or skip the value.
+    mutating func members(_ body: (inout JSONReader, JSONKey) throws -> Void) throws {
+        guard try peek() == UInt8(ascii: "{") else { throw Mismatch() }
+        try enter()
+        i += 1
+        if try peek() == UInt8(ascii: "}") {
+            i += 1
+            depth -= 1
+            return
+        }
+        while true {
+            guard try peek() == UInt8(ascii: "\"") else { throw Invalid() }
+            let key = try rawKey()
+            guard try peek() == UInt8(ascii: ":") else { throw Invalid() }
+            i += 1
+            try body(&self, key)
+            let next = try peek()
+            i += 1
+            if next == UInt8(ascii: "}") { break }
+            guard next == UInt8(ascii: ",") else { throw Invalid() }
+        }
+        depth -= 1
+    }
+
+    /// Each element of an array in turn; `body` must read or skip it.
+    mutating func elements(_ body: (inout JSONReader) throws -> Void) throws {
+        guard try peek() == UInt8(ascii: "[") else { throw Mismatch() }
+        try enter()
+        i += 1
+        if try peek() == UInt8(ascii: "]") {
+            i += 1
+            depth -= 1
+            return
+        }
+        while true {
+            try body(&self)
+            let next = try peek()
+            i += 1
+            if next == UInt8(ascii: "]") { break }
+            guard next == UInt8(ascii: ",") else { throw Invalid() }
+        }
+        depth -= 1
+    }
+
+    private mutating func enter() throws {
+        depth += 1
+        guard depth < Self.maxDepth else { throw Invalid() }
+    }
+
+    /// Takes a `null` if one comes next.
+    mutating func null() throws -> Bool {
+        guard try peek() == UInt8(ascii: "n") else { return false }
+        try literal("null")
+        return true
+    }
+
+    /// A string, or nil for null; another type throws `Mismatch`.
+    mutating func optionalString() throws -> String? {
+        if try null() { return nil }
+        guard try peek() == UInt8(ascii: "\"") else { throw Mismatch() }
+        return try string()
+    }
+
+    /// A number, or nil for null.
+    mutating func optionalDouble() throws -> Double? {
+        if try null() { return nil }
+        let c = try peek()
+        guard c == UInt8(ascii: "-") || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) else { throw Mismatch() }
+        return try number()
+    }
+
+    /// A whole number, or nil for null; a fraction or a number out of range throws `Mismatch`.
+    mutating func optionalInt() throws -> Int? {
+        guard let n = try optionalDouble() else { return nil }
+        guard n.rounded() == n, let exact = Int(exactly: n) else { throw Mismatch() }
+        return exact
+    }
+
+    /// An object read by `body`, or nil for null.
+    mutating func optionalObject<T>(_ body: (inout JSONReader) throws -> T) throws -> T? {
+        if try null() { return nil }
+        guard try peek() == UInt8(ascii: "{") else { throw Mismatch() }
+        return try body(&self)
+    }
+
+    /// One whole-number member of an object (`{"cached_tokens": 3, …}`), or
+    /// nil for null, an absent member, or a null one.
+    mutating func optionalInt(in name: StaticString) throws -> Int? {
+        try optionalObject { r in
+            var n: Int?
+            try r.members { r, key in if key == name { n = try r.optionalInt() } else { try r.skip() } }
+            return n
+        } ?? nil
+    }
+
+    /// An array whose elements `body` reads, or nil for null.
+    mutating func optionalArray<T>(_ body: (inout JSONReader) throws -> T) throws -> [T]? {
+        if try null() { return nil }
+        var out: [T] = []
+        try elements { out.append(try body(&$0)) }
+        return out
+    }
+
+    /// Steps over one value, checking it, without building it.
+    mutating func skip() throws {
+        switch try peek() {
+        case UInt8(ascii: "{"): try members { reader, _ in try reader.skip() }
+        case UInt8(ascii: "["): try elements { try $0.skip() }
+        case UInt8(ascii: "\""): try skipString()
+        default: _ = try value()
+        }
+    }
+
+    // MARK: Building values
+
+    /// The next value, built.
+    mutating func value() throws -> JSONValue {
+        switch try peek() {
+        case UInt8(ascii: "{"):
+            var pairs: [(key: String, value: JSONValue)] = []
+            pairs.reserveCapacity(8)
+            try members { reader, key in pairs.append((key.string, try reader.value())) }
+            return .object(JSONMembers(pairs: pairs))
+        case UInt8(ascii: "["):
+            var elements: [JSONValue] = []
+            try self.elements { elements.append(try $0.value()) }
+            return .array(elements)
         case UInt8(ascii: "\""): return .string(try string())
         case UInt8(ascii: "t"):
             try literal("true")
@@ -71,100 +228,16 @@ struct JSONParser {
         i += n
     }
 
-    private mutating func object(depth: Int) throws -> JSONValue {
-        i += 1
-        var pairs: [(key: String, value: JSONValue)] = []
-        pairs.reserveCapacity(8)
-        var members = JSONMembers(pairs: pairs)
-        skipWhitespace()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
-            i += 1
-            return .object(members)
+    /// A key at `i` (on its quote): its bytes in place unless it has escapes.
+    private mutating func rawKey() throws -> JSONKey {
+        let start = i + 1
+        var j = start
+        while j < bytes.count, bytes[j] != UInt8(ascii: "\""), bytes[j] != UInt8(ascii: "\\"), bytes[j] >= 0x20 { j += 1 }
+        if j < bytes.count, bytes[j] == UInt8(ascii: "\"") {
+            i = j + 1
+            return JSONKey(raw: UnsafeBufferPointer(rebasing: bytes[start..<j]), unescaped: nil)
         }
-        while true {
-            skipWhitespace()
-            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw Invalid() }
-            let key = try string()
-            skipWhitespace()
-            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw Invalid() }
-            i += 1
-            if depth == 0, ignored.contains(key) {
-                try skip(depth: depth + 1)
-            } else {
-                members.append(key, try value(depth: depth + 1))
-            }
-            skipWhitespace()
-            guard i < bytes.count else { throw Invalid() }
-            if bytes[i] == UInt8(ascii: ",") {
-                i += 1
-            } else if bytes[i] == UInt8(ascii: "}") {
-                i += 1
-                return .object(members)
-            } else {
-                throw Invalid()
-            }
-        }
-    }
-
-    private mutating func array(depth: Int) throws -> JSONValue {
-        i += 1
-        var elements: [JSONValue] = []
-        skipWhitespace()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
-            i += 1
-            return .array(elements)
-        }
-        while true {
-            elements.append(try value(depth: depth + 1))
-            skipWhitespace()
-            guard i < bytes.count else { throw Invalid() }
-            if bytes[i] == UInt8(ascii: ",") {
-                i += 1
-            } else if bytes[i] == UInt8(ascii: "]") {
-                i += 1
-                return .array(elements)
-            } else {
-                throw Invalid()
-            }
-        }
-    }
-
-    /// Steps over one value, checking it as strictly as `value` would, without building it.
-    private mutating func skip(depth: Int) throws {
-        guard depth < Self.maxDepth else { throw Invalid() }
-        skipWhitespace()
-        guard i < bytes.count else { throw Invalid() }
-        switch bytes[i] {
-        case UInt8(ascii: "\""):
-            i += 1
-            while i < bytes.count {
-                let b = bytes[i]
-                if b == UInt8(ascii: "\"") {
-                    i += 1
-                    return
-                }
-                guard b >= 0x20 else { throw Invalid() }
-                if b == UInt8(ascii: "\\") {
-                    i += 1
-                    guard i < bytes.count else { throw Invalid() }
-                    switch bytes[i] {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                        UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                        i += 1
-                    case UInt8(ascii: "u"):
-                        i += 1
-                        _ = try hex4()
-                    default: throw Invalid()
-                    }
-                } else {
-                    i += 1
-                }
-            }
-            throw Invalid()
-        default:
-            // Numbers, literals and (rarely) containers: build and drop.
-            _ = try value(depth: depth)
-        }
+        return JSONKey(raw: UnsafeBufferPointer(rebasing: bytes[start..<start]), unescaped: try string())
     }
 
     /// A string at `i` (on its opening quote). Without escapes it is one copy
@@ -186,6 +259,21 @@ struct JSONParser {
         throw Invalid()
     }
 
+    private mutating func skipString() throws {
+        i += 1
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\"") {
+                i += 1
+                return
+            }
+            guard b >= 0x20 else { throw Invalid() }
+            i += 1
+            if b == UInt8(ascii: "\\") { _ = try escape() }
+        }
+        throw Invalid()
+    }
+
     private mutating func escapedString(from start: Int) throws -> String {
         var out = [UInt8](UnsafeBufferPointer(rebasing: bytes[start..<i]))
         while i < bytes.count {
@@ -195,47 +283,52 @@ struct JSONParser {
                 return String(decoding: out, as: UTF8.self)
             }
             guard b >= 0x20 else { throw Invalid() }
-            guard b == UInt8(ascii: "\\") else {
+            i += 1
+            if b == UInt8(ascii: "\\") {
+                out.append(contentsOf: String(Character(try escape())).utf8)
+            } else {
                 out.append(b)
-                i += 1
-                continue
-            }
-            i += 1
-            guard i < bytes.count else { throw Invalid() }
-            let e = bytes[i]
-            i += 1
-            switch e {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = try hex4()
-                if (0xD800..<0xDC00).contains(scalar) {
-                    // A high surrogate wants its low half; alone it becomes U+FFFD.
-                    if i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
-                        let save = i
-                        i += 2
-                        let low = try hex4()
-                        if (0xDC00..<0xE000).contains(low) {
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        } else {
-                            i = save
-                            scalar = 0xFFFD
-                        }
-                    } else {
-                        scalar = 0xFFFD
-                    }
-                } else if (0xDC00..<0xE000).contains(scalar) {
-                    scalar = 0xFFFD
-                }
-                out.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
-            default: throw Invalid()
             }
         }
         throw Invalid()
+    }
+
+    /// The character an escape (after its backslash) stands for. A lone
+    /// surrogate becomes U+FFFD rather than failing the payload.
+    private mutating func escape() throws -> Unicode.Scalar {
+        guard i < bytes.count else { throw Invalid() }
+        let e = bytes[i]
+        i += 1
+        switch e {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): return Unicode.Scalar(e)
+        case UInt8(ascii: "b"): return "\u{08}"
+        case UInt8(ascii: "f"): return "\u{0C}"
+        case UInt8(ascii: "n"): return "\n"
+        case UInt8(ascii: "r"): return "\r"
+        case UInt8(ascii: "t"): return "\t"
+        case UInt8(ascii: "u"):
+            var scalar = try hex4()
+            if (0xD800..<0xDC00).contains(scalar) {
+                // A high surrogate wants its low half next.
+                if i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
+                    let save = i
+                    i += 2
+                    let low = try hex4()
+                    if (0xDC00..<0xE000).contains(low) {
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else {
+                        i = save
+                        scalar = 0xFFFD
+                    }
+                } else {
+                    scalar = 0xFFFD
+                }
+            } else if (0xDC00..<0xE000).contains(scalar) {
+                scalar = 0xFFFD
+            }
+            return Unicode.Scalar(scalar) ?? "\u{FFFD}"
+        default: throw Invalid()
+        }
     }
 
     private mutating func hex4() throws -> UInt32 {

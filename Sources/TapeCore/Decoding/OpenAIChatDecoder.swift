@@ -4,9 +4,9 @@ import Foundation
 /// server (vLLM, llama.cpp, TGI, OpenRouter): FORMATS.md §2, §4, §8.
 struct OpenAIChatDecoder: ProviderDecoder {
     private(set) var model: String?
-    // The most common format by far, so it reads the parsed value directly:
-    // going through `Decodable` cost more than the parsing itself. Each
-    // init throws, like `JSONDecoder`, when a field has another type.
+    // The most common format by far, so it reads its fields in place as the
+    // parser meets them and skips the rest without building anything. Like
+    // `JSONDecoder`, a field it reads that has another type fails the payload.
     struct Chunk {
         var model: String?
         var choices: [Choice]?
@@ -14,12 +14,19 @@ struct OpenAIChatDecoder: ProviderDecoder {
         var error: ErrorPayload?
         var timings: Timings?
 
-        init(_ o: JSONObject) throws {
-            model = try o.string("model")
-            choices = try o.objects("choices")?.map(Choice.init)
-            usage = try o.object("usage").map(Usage.init)
-            error = try o.decode(ErrorPayload.self, "error")
-            timings = try o.object("timings").map(Timings.init)
+        init(_ r: inout JSONReader) throws {
+            try r.members { r, key in
+                switch key {
+                case "model": model = try r.optionalString()
+                case "choices": choices = try r.optionalArray { try Choice(&$0) }
+                case "usage": usage = try r.optionalObject { try Usage(&$0) }
+                case "error":
+                    let value = try r.value()
+                    error = value == .null ? nil : try JSONValueDecoder.decode(ErrorPayload.self, value, [])
+                case "timings": timings = try r.optionalObject { try Timings(&$0) }
+                default: try r.skip()
+                }
+            }
         }
     }
 
@@ -29,10 +36,15 @@ struct OpenAIChatDecoder: ProviderDecoder {
         var text: String?
         var finish_reason: String?
 
-        init(_ o: JSONObject) throws {
-            delta = try o.object("delta").map(Delta.init)
-            text = try o.string("text")
-            finish_reason = try o.string("finish_reason")
+        init(_ r: inout JSONReader) throws {
+            try r.members { r, key in
+                switch key {
+                case "delta": delta = try r.optionalObject { try Delta(&$0) }
+                case "text": text = try r.optionalString()
+                case "finish_reason": finish_reason = try r.optionalString()
+                default: try r.skip()
+                }
+            }
         }
     }
 
@@ -45,14 +57,19 @@ struct OpenAIChatDecoder: ProviderDecoder {
         var tool_calls: [ToolCall]?
         var function_call: Function?
 
-        init(_ o: JSONObject) throws {
-            role = try o.string("role")
-            content = try o.string("content")
-            refusal = try o.string("refusal")
-            reasoning = try o.string("reasoning")
-            reasoning_content = try o.string("reasoning_content")
-            tool_calls = try o.objects("tool_calls")?.map(ToolCall.init)
-            function_call = try o.object("function_call").map(Function.init)
+        init(_ r: inout JSONReader) throws {
+            try r.members { r, key in
+                switch key {
+                case "role": role = try r.optionalString()
+                case "content": content = try r.optionalString()
+                case "refusal": refusal = try r.optionalString()
+                case "reasoning": reasoning = try r.optionalString()
+                case "reasoning_content": reasoning_content = try r.optionalString()
+                case "tool_calls": tool_calls = try r.optionalArray { try ToolCall(&$0) }
+                case "function_call": function_call = try r.optionalObject { try Function(&$0) }
+                default: try r.skip()
+                }
+            }
         }
     }
 
@@ -61,10 +78,15 @@ struct OpenAIChatDecoder: ProviderDecoder {
         var id: String?
         var function: Function?
 
-        init(_ o: JSONObject) throws {
-            index = try o.int("index")
-            id = try o.string("id")
-            function = try o.object("function").map(Function.init)
+        init(_ r: inout JSONReader) throws {
+            try r.members { r, key in
+                switch key {
+                case "index": index = try r.optionalInt()
+                case "id": id = try r.optionalString()
+                case "function": function = try r.optionalObject { try Function(&$0) }
+                default: try r.skip()
+                }
+            }
         }
     }
 
@@ -72,9 +94,14 @@ struct OpenAIChatDecoder: ProviderDecoder {
         var name: String?
         var arguments: String?
 
-        init(_ o: JSONObject) throws {
-            name = try o.string("name")
-            arguments = try o.string("arguments")
+        init(_ r: inout JSONReader) throws {
+            try r.members { r, key in
+                switch key {
+                case "name": name = try r.optionalString()
+                case "arguments": arguments = try r.optionalString()
+                default: try r.skip()
+                }
+            }
         }
     }
 
@@ -84,11 +111,16 @@ struct OpenAIChatDecoder: ProviderDecoder {
         var cached_tokens: Int?
         var reasoning_tokens: Int?
 
-        init(_ o: JSONObject) throws {
-            prompt_tokens = try o.int("prompt_tokens")
-            completion_tokens = try o.int("completion_tokens")
-            cached_tokens = try o.object("prompt_tokens_details")?.int("cached_tokens")
-            reasoning_tokens = try o.object("completion_tokens_details")?.int("reasoning_tokens")
+        init(_ r: inout JSONReader) throws {
+            try r.members { r, key in
+                switch key {
+                case "prompt_tokens": prompt_tokens = try r.optionalInt()
+                case "completion_tokens": completion_tokens = try r.optionalInt()
+                case "prompt_tokens_details": cached_tokens = try r.optionalInt(in: "cached_tokens")
+                case "completion_tokens_details": reasoning_tokens = try r.optionalInt(in: "reasoning_tokens")
+                default: try r.skip()
+                }
+            }
         }
 
         var tokenUsage: TokenUsage {
@@ -103,11 +135,16 @@ struct OpenAIChatDecoder: ProviderDecoder {
         var predicted_n: Int?
         var predicted_ms: Double?
 
-        init(_ o: JSONObject) throws {
-            prompt_n = try o.int("prompt_n")
-            prompt_ms = try o.double("prompt_ms")
-            predicted_n = try o.int("predicted_n")
-            predicted_ms = try o.double("predicted_ms")
+        init(_ r: inout JSONReader) throws {
+            try r.members { r, key in
+                switch key {
+                case "prompt_n": prompt_n = try r.optionalInt()
+                case "prompt_ms": prompt_ms = try r.optionalDouble()
+                case "predicted_n": predicted_n = try r.optionalInt()
+                case "predicted_ms": predicted_ms = try r.optionalDouble()
+                default: try r.skip()
+                }
+            }
         }
 
         var serverTiming: ServerTiming {
@@ -117,11 +154,8 @@ struct OpenAIChatDecoder: ProviderDecoder {
         }
     }
 
-    /// Top-level fields no event needs.
-    static let unread = ["id", "object", "created", "system_fingerprint", "service_tier", "obfuscation"]
-
     mutating func decode(_ data: String, of frame: Frame) -> [StreamEvent]? {
-        guard case .object(let members)? = JSONParser.parse(data, ignoring: Self.unread), let chunk = try? Chunk(JSONObject(members)) else { return nil }
+        guard let chunk = JSONParser.read(data, { try Chunk(&$0) }) else { return nil }
         if let m = chunk.model, !m.isEmpty { model = m }
         if let error = chunk.error {
             return [frame.event(.error, error: error.eventError)]
