@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .executable(name: "tokentape", targets: ["tokentape"]),
         // What a Swift user imports to load tapes and feed them to a parser under test.
-        .library(name: "TokenTape", targets: ["TapeCore", "TapeStore", "TapeAnalysis"]),
+        .library(name: "TokenTape", targets: ["TapeCore", "TapeStore", "TapeAnalysis", "TapeReplay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,11 +23,12 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),
         .target(name: "TapeAnalysis", dependencies: ["TapeCore"]),
+        .target(name: "TapeReplay", dependencies: ["TapeCore"]),
         .target(name: "TapeCapture", dependencies: ["TapeCore", "TapeStore"]),
         .executableTarget(
             name: "tokentape",
             dependencies: [
-                "TapeCore", "TapeStore", "TapeAnalysis", "TapeCapture",
+                "TapeCore", "TapeStore", "TapeAnalysis", "TapeReplay", "TapeCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -40,6 +41,7 @@ let package = Package(
             path: "Benchmarks/tokentape-bench"),
         .testTarget(name: "TapeCoreTests", dependencies: ["TapeCore"]),
         .testTarget(name: "TapeAnalysisTests", dependencies: ["TapeCore", "TapeAnalysis"]),
+        .testTarget(name: "TapeReplayTests", dependencies: ["TapeCore", "TapeReplay"]),
         .testTarget(name: "TapeStoreTests", dependencies: ["TapeCore", "TapeStore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TapeCore", "TapeStore", "tokentape"]),
     ]

@@ -1,5 +1,6 @@
 import Foundation
 import TapeCapture
+import TapeCore
 
 /// The demo's bundled stream: an OpenAI Chat Completions answer as the reads a
 /// socket delivered, each with the time it arrived.
