@@ -31,3 +31,25 @@ extension TapeStore {
         return metadata
     }
 }
+
+extension TapeStore {
+    /// Stores finished tapes made elsewhere (made up, imported), with their
+    /// timelines, in one writer's batches.
+    /// - Returns: their numbers, in order.
+    @discardableResult
+    public func insert(_ tapes: [Tape]) throws -> [Int64] {
+        let writer = writer()
+        for tape in tapes {
+            let m = tape.metadata
+            writer.begin(m)
+            for chunk in tape.chunks { writer.append(m.uid, chunk) }
+            writer.finish(
+                m.uid,
+                .init(
+                    reason: m.endReason ?? .completed, phase: m.endPhase, detail: m.endDetail,
+                    tEnd: m.tEnd ?? tape.chunks.last?.t ?? 0, provider: m.provider, model: m.model, timeline: tape.timeline()))
+        }
+        try writer.close()
+        return try tapes.map { try metadata(.uid($0.metadata.uid)).number! }
+    }
+}

@@ -103,4 +103,32 @@ struct ReplayCommandTests {
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("99"))
     }
+
+    @Test("simulate stores provider-shaped tapes whose metrics follow the timing model; bad options are refused")
+    func simulate() throws {
+        let made = try run(["simulate", "--all-providers", "--count", "2", "--ttft", "300ms", "--icl", "20ms", "--distribution", "constant", "--tag", "sim"])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(made.out.hasPrefix("made up 20 tapes"))
+        let stats = try #require(try JSONSerialization.jsonObject(with: try run(["stats", "--tag", "sim", "--json"]).stdout) as? [String: Any])
+        let all = try #require(stats["all"] as? [String: Any])
+        let ttft = try #require((all["request_weighted"] as? [String: Any])?["ttft_ms"] as? [String: Any])
+        #expect(ttft["n"] as? Int == 20)
+        #expect(ttft["p50"] as? Double == 300)
+        #expect(ttft["max"] as? Double == 300)
+        let icl = try #require((all["token_weighted"] as? [String: Any])?["icl_ms"] as? [String: Any])
+        #expect(icl["p99"] as? Double == 20)
+        // The same seed makes the same bytes.
+        #expect(try run(["simulate", "--provider", "anthropic", "--seed", "9"]).out.contains("tape 21"))
+        #expect(try run(["simulate", "--provider", "anthropic", "--seed", "9"]).out.contains("tape 22"))
+        let first = try run(["replay", "21", "--raw", "--instant"]).stdout
+        #expect(!first.isEmpty)
+        #expect(first == (try run(["replay", "22", "--raw", "--instant"]).stdout))
+        for arguments in [
+            ["simulate", "--count", "0"], ["simulate", "--stall", "x"], ["simulate", "--ttft", "fast"],
+            ["simulate", "--text", ""], ["simulate", "--text-file", "/nonexistent"], ["simulate", "--distribution", "zipf"],
+        ] {
+            let result = try run(arguments)
+            #expect(result.status == 2, "\(arguments): \(result.status) \(result.stderr)")
+        }
+    }
 }
