@@ -12,6 +12,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(name: "TapeCore"),
@@ -24,11 +27,19 @@ let package = Package(
             ]),
         .target(name: "TapeAnalysis", dependencies: ["TapeCore"]),
         .target(name: "TapeReplay", dependencies: ["TapeCore"]),
+        .target(
+            name: "TapeServer",
+            dependencies: [
+                "TapeCore", "TapeReplay",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(name: "TapeCapture", dependencies: ["TapeCore", "TapeStore"]),
         .executableTarget(
             name: "tokentape",
             dependencies: [
-                "TapeCore", "TapeStore", "TapeAnalysis", "TapeReplay", "TapeCapture",
+                "TapeCore", "TapeStore", "TapeAnalysis", "TapeReplay", "TapeServer", "TapeCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -5,9 +5,9 @@
 /// the bytes of the payload in one pass; `read` goes further and lets a
 /// decoder take the fields it wants as it meets them, skipping the rest
 /// without building anything.
-enum JSONParser {
+public enum JSONParser {
     /// The value the whole text holds, or nil when it is not exactly one JSON value.
-    static func parse(_ text: String) -> JSONValue? {
+    public static func parse(_ text: String) -> JSONValue? {
         read(text) { try $0.value() }
     }
 

@@ -1,0 +1,201 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import TapeCore
+import TapeReplay
+
+/// An HTTP server that answers on the providers' own paths with recorded
+/// tapes, at their recorded timing, so official SDKs and chat UIs take it for
+/// the real provider (FORMATS.md §11). Binds 127.0.0.1 unless told otherwise.
+public struct ReplayServer: Sendable {
+    public struct Configuration: Sendable {
+        public var host = "127.0.0.1"
+        /// 0 picks a free port; `onListening` says which.
+        public var port = 8788
+        public var options = ReplayOptions()
+        /// Answer a request no tape was recorded for with 404 instead of another tape.
+        public var strict = false
+
+        public init() {}
+    }
+
+    /// The paths served, with the provider each belongs to.
+    public static let routes: [(path: String, provider: Provider)] = [
+        ("/v1/chat/completions", .openaiChat),
+        ("/v1/completions", .openaiCompletions),
+        ("/v1/responses", .openaiResponses),
+        ("/v1/messages", .anthropic),
+        ("/v1beta/models/{model}:streamGenerateContent", .gemini),
+        ("/api/chat", .ollamaChat),
+        ("/api/generate", .ollamaGenerate),
+    ]
+
+    public static var servedPaths: [String] { routes.map(\.path) + ["/tapes/{id}"] }
+
+    public let library: TapeLibrary
+    public let configuration: Configuration
+
+    public init(library: TapeLibrary, configuration: Configuration) {
+        self.library = library
+        self.configuration = configuration
+    }
+
+    /// Serves until the task is cancelled or SIGINT/SIGTERM.
+    /// - Parameter onListening: called with the bound port once the server accepts connections.
+    public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        let router = Router()
+        router.add(middleware: NotFoundAnswer())
+        for (path, provider) in Self.routes where provider != .gemini {
+            router.post(RouterPath(path)) { request, _ in try await self.answer(request, path: path, provider: provider) }
+        }
+        router.post("/v1beta/models/*") { request, _ in
+            try await self.answer(request, path: request.uri.path, provider: .gemini)
+        }
+        router.get("/tapes/:id") { request, context in
+            try await self.raw(context.parameters.get("id") ?? "")
+        }
+        var logger = Logger(label: "tokentape.serve")
+        logger.logLevel = .warning
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tokentape"),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        try await app.runService()
+    }
+
+    /// A provider path: pick the tape, then stream it.
+    func answer(_ request: Request, path: String, provider: Provider) async throws -> Response {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: 16 << 20)
+        } catch {
+            return Self.error(413, "the request body is larger than 16 MiB", provider: provider)
+        }
+        let bytes = [UInt8](buffer: body)
+        if !bytes.isEmpty, (try? JSONSerialization.jsonObject(with: Data(bytes))) == nil {
+            return Self.error(400, "the request body is not valid JSON", provider: provider)
+        }
+        let named = request.headers[HTTPField.Name("X-Tokentape-Tape")!]
+        let fullPath = request.uri.query.map { "\(request.uri.path)?\($0)" } ?? request.uri.path
+        let choice = try await library.choose(
+            method: request.method.rawValue, path: fullPath, body: bytes, provider: provider, named: named,
+            strict: configuration.strict)
+        switch choice {
+        case .tape(let tape, let match):
+            return stream(tape, provider: provider, match: match)
+        case .none(let reason, let nearest, let differences):
+            var message = reason
+            if let nearest {
+                message += "; the nearest is tape \(nearest.number.map(String.init) ?? nearest.uid)"
+                if !differences.isEmpty { message += ", which differs in " + differences.joined(separator: "; ") }
+            }
+            return Self.error(404, message, provider: provider)
+        }
+    }
+
+    /// `/tapes/{id}`: any tape's stream, with the server's transforms.
+    func raw(_ id: String) async throws -> Response {
+        guard let tape = try await library.tape(named: id) else {
+            return Self.error(404, "no tape '\(id)' is served; GET / lists none yet, see tokentape list", provider: .text)
+        }
+        return stream(tape, provider: tape.metadata.provider ?? tape.decode().provider, match: .header)
+    }
+
+    /// The recorded status and headers, then the body on its schedule.
+    func stream(_ tape: Tape, provider: Provider, match: TapeLibrary.Match) -> Response {
+        let schedule = ReplaySchedule(tape: tape, options: configuration.options)
+        let name = tape.metadata.number.map(String.init) ?? tape.metadata.uid
+        if let failure = schedule.failure {
+            var headers: HTTPFields = [.contentType: "application/json", Self.tapeHeader: name]
+            if let retry = failure.retryAfter { headers[.retryAfter] = "\(retry)" }
+            return Response(
+                status: .init(code: failure.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: failure.body)))
+        }
+        var headers = HTTPFields()
+        for field in tape.metadata.response?.headers ?? [] where !Self.notReplayed.contains(field.name.lowercased()) {
+            guard let name = HTTPField.Name(field.name) else { continue }
+            headers.append(HTTPField(name: name, value: field.value))
+        }
+        if headers[.contentType] == nil { headers[.contentType] = Self.contentType(provider) }
+        if headers[.cacheControl] == nil { headers[.cacheControl] = "no-cache" }
+        let requestID = provider == .anthropic ? HTTPField.Name("request-id")! : HTTPField.Name("x-request-id")!
+        if headers[requestID] == nil { headers[requestID] = "req_" + tape.metadata.uid }
+        headers[Self.tapeHeader] = name
+        headers[HTTPField.Name("x-tokentape-match")!] = match.rawValue
+        let status = tape.metadata.response?.status ?? 200
+        let writes = schedule.writes
+        let speed = schedule.speed > 0 ? schedule.speed : 1
+        let reset = schedule.ending == .reset
+        return Response(
+            status: .init(code: status), headers: headers,
+            body: ResponseBody { writer in
+                // One start instant for every deadline: waits never add up.
+                let start = ContinuousClock.now
+                for write in writes {
+                    let deadline = start + .nanoseconds(Int64((Double(write.t) / speed).rounded()))
+                    try await Task.sleep(until: deadline, tolerance: .zero, clock: .continuous)
+                    try await writer.write(ByteBuffer(bytes: write.bytes))
+                }
+                // A cut connection: no clean end of the body, as a network failure looks.
+                if reset { throw ReplayReset() }
+                try await writer.finish(nil)
+            })
+    }
+
+    static let tapeHeader = HTTPField.Name("x-tokentape-tape")!
+
+    /// Hop-by-hop headers (RFC 9110 §7.6.1) and the body framing, which this server sets itself.
+    static let notReplayed: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+        "transfer-encoding", "upgrade", "content-length", "date", "server",
+    ]
+
+    static func contentType(_ provider: Provider) -> String {
+        switch provider.framing {
+        case .sse: "text/event-stream; charset=utf-8"
+        case .ndjson: "application/x-ndjson"
+        case .text: "text/plain; charset=utf-8"
+        }
+    }
+
+    /// A JSON error in the provider's shape.
+    static func error(_ status: Int, _ message: String, provider: Provider) -> Response {
+        let quoted = JSONValue.string(message).canonicalText
+        let text: String
+        switch provider {
+        case .anthropic:
+            let type = status == 404 ? "not_found_error" : "invalid_request_error"
+            text = #"{"type":"error","error":{"type":"\#(type)","message":\#(quoted)}}"#
+        case .gemini:
+            let name = status == 404 ? "NOT_FOUND" : "INVALID_ARGUMENT"
+            text = #"{"error":{"code":\#(status),"message":\#(quoted),"status":"\#(name)"}}"#
+        case .ollamaChat, .ollamaGenerate:
+            text = #"{"error":\#(quoted)}"#
+        default:
+            let type = status == 404 ? "not_found_error" : "invalid_request_error"
+            text = #"{"error":{"message":\#(quoted),"type":"\#(type)","param":null,"code":null}}"#
+        }
+        return Response(
+            status: .init(code: status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+/// Thrown from a body writer to cut the connection without a clean end.
+struct ReplayReset: Error {}
+
+/// Unknown paths get a JSON 404 that lists what is served.
+struct NotFoundAnswer<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            return ReplayServer.error(
+                404, "no such path: \(request.method.rawValue) \(request.uri.path); served: " + ReplayServer.servedPaths.joined(separator: ", "),
+                provider: .openaiChat)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import TapeCore
+import TapeReplay
+import TapeServer
+import TapeStore
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Answer as the provider would, on its own paths, with recorded tapes at their timing.",
+        discussion: """
+            Point an SDK or a chat UI at it instead of the provider: no key (any auth header is \
+            accepted), no network, the same stream every time.
+
+              OpenAI      base URL http://127.0.0.1:8788/v1   (/v1/chat/completions, /v1/completions, /v1/responses)
+              Anthropic   base URL http://127.0.0.1:8788      (/v1/messages)
+              Gemini      http://127.0.0.1:8788/v1beta/models/{model}:streamGenerateContent?alt=sse
+              Ollama      http://127.0.0.1:8788               (/api/chat, /api/generate)
+              any tape    GET /tapes/{number or id}
+
+            Which tape answers: the one a X-Tokentape-Tape header names; else one recorded for the same \
+            request (method, path and JSON body, leaving out \(TapeLibrary.volatileFields.sorted().joined(separator: ", "))), \
+            repeats getting their recordings in order; else the next tape of the path's provider. \
+            --strict answers an unmatched request with 404 naming the nearest tape and how it differs.
+
+            Examples:
+              tokentape simulate --all-providers && tokentape serve
+              tokentape serve --tag demo --speed 2 --max-gap 1s
+              tokentape serve --listen 127.0.0.1:0 --fault truncate@20:reset   # a port of its own; faults for parser tests
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var tapes: TapeSetOptions
+    @OptionGroup var replay: ReplayOptionGroup
+
+    @Option(name: .long, help: ArgumentHelp("Where to listen: host:port (port 0 picks a free one).", valueName: "host:port"))
+    var listen = "127.0.0.1:8788"
+
+    @Flag(name: .long, help: "Answer a request no tape was recorded for with 404 instead of another tape.")
+    var strict = false
+
+    func run() throws {
+        var configuration = ReplayServer.Configuration()
+        configuration.options = try replay.options()
+        configuration.strict = strict
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("--listen '\(listen)' is not host:port, like 127.0.0.1:8788")
+        }
+        configuration.host = String(listen[..<colon])
+        configuration.port = port
+        let store = try self.store.open()
+        let served = try store.tapes(tapes.filter()).filter { $0.endReason != nil }
+        guard !served.isEmpty else {
+            throw ValidationError("no finished tape to serve in \(self.store.path); record one, or make some up: tokentape simulate --all-providers")
+        }
+        let library = TapeLibrary(served) { metadata in try store.tape(.number(metadata.number!)) }
+        let server = ReplayServer(library: library, configuration: configuration)
+        let outcome = ServeOutcome()
+        let providers = Set(served.compactMap(\.provider?.rawValue)).sorted().joined(separator: ", ")
+        let host = configuration.host
+        Task {
+            do {
+                try await server.run { port in
+                    Terminal.write("serving \(served.count) tapes (\(providers)) on http://\(host):\(port)\n")
+                }
+            } catch {
+                outcome.error = error
+            }
+            outcome.done.signal()
+        }
+        outcome.done.wait()
+        if let error = outcome.error {
+            throw ValidationError("could not serve on \(listen): \(error)")
+        }
+    }
+}
+
+/// How the server task ended, for the waiting main thread.
+private final class ServeOutcome: @unchecked Sendable {
+    let done = DispatchSemaphore(value: 0)
+    var error: (any Error)?
+}
