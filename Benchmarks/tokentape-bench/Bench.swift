@@ -9,6 +9,8 @@ import TapeStore
 ///   swift run -c release tokentape-bench store [--chunks N] [--runs R]
 ///   swift run -c release tokentape-bench decode [--megabytes M] [--runs R]
 ///   swift build -c release && .build/release/tokentape-bench analysis [--tapes N] [--chunks C] [--runs R]
+///   bash Tests/Interop/setup.sh Benchmarks/requirements.txt .venv-bench   # asciinema 2.4.0, the peer
+///   .build/release/tokentape-bench replay [--chunks N] [--runs R]
 ///
 /// Each store variant runs in a child process of its own, so its peak memory is its own.
 @main
@@ -30,6 +32,10 @@ enum Bench {
             if let i = args.firstIndex(of: "--db"), i + 1 < args.count { path = args[i + 1] }
             try AnalysisBench.run(
                 tapes: option("--tapes", 10_000), chunks: option("--chunks", 500), runs: option("--runs", 3), path: path)
+        case "replay":
+            var asciinema = ".venv-bench/bin/asciinema"
+            if let i = args.firstIndex(of: "--asciinema"), i + 1 < args.count { asciinema = args[i + 1] }
+            try ReplayBench.run(chunks: option("--chunks", 500), runs: option("--runs", 3), asciinema: asciinema)
         case "analysis-generate":
             try AnalysisBench.generate(args[0], tapes: Int(args[1])!, chunks: Int(args[2])!)
         case "decode":
@@ -37,6 +43,7 @@ enum Bench {
         default:
             print("usage: tokentape-bench store [--chunks N] [--runs R] | decode [--megabytes M] [--runs R]")
             print("       tokentape-bench analysis [--tapes N] [--chunks C] [--runs R] [--db PATH]")
+            print("       tokentape-bench replay [--chunks N] [--runs R] [--asciinema PATH]")
         }
     }
 }
