@@ -52,6 +52,7 @@ public final class ReplayPlayer: @unchecked Sendable {
     public func play(_ write: (ReplaySchedule.Write, _ lateness: Int64) throws -> Void) rethrows -> Outcome {
         var lateness: [Int64] = []
         lateness.reserveCapacity(schedule.writes.count)
+        Self.tightenTimerSlack()
         locked { origin = MonotonicClock.now() }
         for item in schedule.writes {
             guard let late = waitUntilDue(item.t) else { return Outcome(lateness: lateness, stopped: true) }
@@ -59,6 +60,18 @@ public final class ReplayPlayer: @unchecked Sendable {
             try write(item, late)
         }
         return Outcome(lateness: lateness, stopped: false)
+    }
+
+    /// Linux lets a timed wait end up to 50 µs late by default (timer slack),
+    /// to batch wake-ups; a player wants its deadlines. Best effort: the file
+    /// sets the calling thread's slack when it is the process's main thread.
+    static func tightenTimerSlack() {
+        #if os(Linux)
+        let fd = open("/proc/self/timerslack_ns", O_WRONLY)
+        guard fd >= 0 else { return }
+        _ = "1".withCString { write(fd, $0, 1) }
+        close(fd)
+        #endif
     }
 
     /// Sleeps until schedule time `t` is due; nil when stopped.

@@ -79,6 +79,9 @@ struct Replay: ParsableCommand {
         }
         if !raw, !outcome.stopped { live.show(decoder.finish()) }
         live.end()
+        // On a terminal, wait until the last write has been taken off the line: exiting at once
+        // makes the terminal hang up mid-delivery, and the last write arrives late.
+        if isatty(STDOUT_FILENO) == 1 { tcdrain(STDOUT_FILENO) }
         keys?.stop()
         if schedule.ending == .reset, !outcome.stopped {
             Terminal.note("✗ the stream ends with a connection reset here (a fault): no clean end")
