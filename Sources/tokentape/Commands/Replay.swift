@@ -79,9 +79,13 @@ struct Replay: ParsableCommand {
         }
         if !raw, !outcome.stopped { live.show(decoder.finish()) }
         live.end()
-        // On a terminal, wait until the last write has been taken off the line: exiting at once
-        // makes the terminal hang up mid-delivery, and the last write arrives late.
-        if isatty(STDOUT_FILENO) == 1 { tcdrain(STDOUT_FILENO) }
+        // On a terminal, let the last write reach the reader before exiting: the kernel hands
+        // terminal output on in deferred work, and an exiting process (with a hang-up of its
+        // terminal) delayed that last write by about half a millisecond.
+        if isatty(STDOUT_FILENO) == 1 {
+            tcdrain(STDOUT_FILENO)
+            usleep(20_000)
+        }
         keys?.stop()
         if schedule.ending == .reset, !outcome.stopped {
             Terminal.note("✗ the stream ends with a connection reset here (a fault): no clean end")
