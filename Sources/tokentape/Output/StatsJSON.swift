@@ -15,17 +15,18 @@ struct JSONFigure: Encodable {
     static func from(_ value: Double?) -> JSONFigure? { value.map(JSONFigure.init) }
 }
 
+/// A JSON key named at run time (`p99.9`, `ttft_ms`).
+private struct Key: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ s: String) { stringValue = s }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
 /// A distribution with the names of METRICS.md (`p99.9`).
 struct PercentilesJSON: Encodable {
     var p: Percentiles
-
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ s: String) { stringValue = s }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Key.self)
@@ -179,14 +180,6 @@ struct AliasJSON: Encodable {
 /// One tape's metrics with the names of METRICS.md; an undefined figure is an explicit null.
 struct TapeMetricsJSON: Encodable {
     var metrics: TapeMetrics
-
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ s: String) { stringValue = s }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
 
     func encode(to encoder: any Encoder) throws {
         let m = metrics
