@@ -27,6 +27,8 @@ public struct ReplayServer: Sendable {
         ("/v1/responses", .openaiResponses),
         ("/v1/messages", .anthropic),
         ("/v1beta/models/{model}:streamGenerateContent", .gemini),
+        // google-genai given a base URL asks the v1 API.
+        ("/v1/models/{model}:streamGenerateContent", .gemini),
         ("/api/chat", .ollamaChat),
         ("/api/generate", .ollamaGenerate),
     ]
@@ -49,8 +51,10 @@ public struct ReplayServer: Sendable {
         for (path, provider) in Self.routes where provider != .gemini {
             router.post(RouterPath(path)) { request, _ in try await self.answer(request, path: path, provider: provider) }
         }
-        router.post("/v1beta/models/*") { request, _ in
-            try await self.answer(request, path: request.uri.path, provider: .gemini)
+        for prefix in ["/v1beta/models/*", "/v1/models/*"] {
+            router.post(RouterPath(prefix)) { request, _ in
+                try await self.answer(request, path: request.uri.path, provider: .gemini)
+            }
         }
         router.get("/tapes/:id") { request, context in
             try await self.raw(context.parameters.get("id") ?? "")

@@ -1,4 +1,4 @@
-"""The official openai and anthropic SDKs against `tokentape serve`.
+"""The official openai, anthropic, google-genai and ollama clients against `tokentape serve`.
 
 Made-up tapes of every format are served; each SDK streams from the server as
 it would from the provider and must reconstruct exactly the tape's text.
@@ -19,7 +19,11 @@ import tempfile
 import urllib.request
 
 import anthropic
+import ollama
 import openai
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types as genai_types
 
 TEXT = "Hello from tokentape. Grüße, 東京! 😀\nA second line, with \"quotes\" and a \\ backslash."
 BIN = sys.argv[1]
@@ -66,6 +70,12 @@ class Server:
     def anthropic(self):
         return anthropic.Anthropic(base_url=f"http://127.0.0.1:{self.port}", api_key="sk-ant-not-real", max_retries=0)
 
+    def gemini(self):
+        return genai.Client(api_key="not-a-key", http_options=genai_types.HttpOptions(base_url=f"http://127.0.0.1:{self.port}"))
+
+    def ollama(self):
+        return ollama.Client(host=f"http://127.0.0.1:{self.port}")
+
 
 MESSAGES = [{"role": "user", "content": "Say hello."}]
 
@@ -84,6 +94,14 @@ def anthropic_text(client):
         if event.type == "content_block_delta" and event.delta.type == "text_delta":
             out += event.delta.text
     return out
+
+
+def gemini_text(client):
+    return "".join(chunk.text or "" for chunk in client.models.generate_content_stream(model="gemini-2.5-flash", contents="Say hello."))
+
+
+def ollama_chat_text(client):
+    return "".join(part["message"]["content"] for part in client.chat(model="qwen3:0.6b", messages=MESSAGES, stream=True))
 
 
 def clients_reconstruct_the_text():
@@ -122,6 +140,13 @@ def clients_reconstruct_the_text():
         check("anthropic messages.stream()", text == TEXT, repr(text))
         check("anthropic messages.stream() final message", final.content[0].text == TEXT, repr(final.content))
 
+        text = gemini_text(server.gemini())
+        check("google-genai models.generate_content_stream()", text == TEXT, repr(text))
+        text = ollama_chat_text(server.ollama())
+        check("ollama chat(stream=True)", text == TEXT, repr(text))
+        text = "".join(part["response"] for part in server.ollama().generate(model="qwen3:0.6b", prompt="Say hello.", stream=True))
+        check("ollama generate(stream=True)", text == TEXT, repr(text))
+
         # Any auth header form is accepted; a header picks the tape.
         request = urllib.request.Request(
             f"http://127.0.0.1:{server.port}/v1/chat/completions", data=b'{"model":"m"}', method="POST",
@@ -158,6 +183,17 @@ def faults_reach_the_sdks():
         except anthropic.APIStatusError as error:
             check("anthropic raises on an error event", "tokentape" in str(error), str(error))
 
+        try:
+            gemini_text(server.gemini())
+            check("google-genai raises on an error chunk", False, "no exception")
+        except genai_errors.APIError as error:
+            check("google-genai raises on an error chunk", "tokentape" in str(error), str(error))
+        try:
+            ollama_chat_text(server.ollama())
+            check("ollama raises on an error line", False, "no exception")
+        except ollama.ResponseError as error:
+            check("ollama raises on an error line", "tokentape" in str(error), str(error))
+
     # A clean cut before the end marker: the SDK stream just ends early.
     with Server("--instant", "--fault", "truncate@5") as server:
         text = chat_text(server.openai())
@@ -188,7 +224,8 @@ def main():
     if failures:
         print(f"{len(failures)} of {checks} checks failed")
         return 1
-    print(f"ok: {checks} checks passed (openai {openai.__version__}, anthropic {anthropic.__version__})")
+    print(f"ok: {checks} checks passed (openai {openai.__version__}, anthropic {anthropic.__version__}, "
+          f"google-genai {genai.__version__}, ollama)")
     return 0
 
 

@@ -14,7 +14,7 @@ struct Serve: ParsableCommand {
 
               OpenAI      base URL http://127.0.0.1:8788/v1   (/v1/chat/completions, /v1/completions, /v1/responses)
               Anthropic   base URL http://127.0.0.1:8788      (/v1/messages)
-              Gemini      http://127.0.0.1:8788/v1beta/models/{model}:streamGenerateContent?alt=sse
+              Gemini      http://127.0.0.1:8788/v1beta (or /v1)/models/{model}:streamGenerateContent?alt=sse
               Ollama      http://127.0.0.1:8788               (/api/chat, /api/generate)
               any tape    GET /tapes/{number or id}
 
