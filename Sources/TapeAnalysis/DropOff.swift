@@ -13,7 +13,7 @@ public struct DropOff: Sendable, Hashable {
     /// Kaplan–Meier survival of streams against the time since `t_send`:
     /// a drop-off is an event, a success is censored at its end.
     public var survival: [SurvivalPoint]
-    /// Every dropped tape, in the order they were added.
+    /// Every dropped tape, by tape number.
     public var tapes: [DroppedTape]
 
     public struct Cause: Sendable, Hashable {

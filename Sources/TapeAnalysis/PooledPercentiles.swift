@@ -2,13 +2,14 @@
 /// thousand tapes, in a few passes over the samples and flat memory.
 ///
 /// Each sample maps to a 64-bit key that sorts as the number does (the IEEE
-/// bit pattern, sign-adjusted). The first pass counts keys by their top 16
-/// bits; each later pass looks only inside the buckets where a wanted rank
-/// falls, counting the next 16 bits, until a bucket holds few enough samples
-/// to keep and sort, or its key is complete. Usually two passes; at most five.
-/// Memory is a few 65,536-entry histograms plus at most `standardKeepLimit` samples per
-/// wanted rank, whatever the number of samples. A pool of up to `standardKeepLimit`
-/// samples is simply kept, and done in one pass.
+/// bit pattern, sign-adjusted). The first pass counts keys by their top 20
+/// bits (buckets 1/256 of an octave wide); each later pass looks only inside
+/// the buckets where a wanted rank falls, counting the next 16 bits, until a
+/// bucket holds few enough samples to keep and sort, or its key is complete.
+/// Usually two passes; at most five. Memory: one 4 MiB histogram (allocated
+/// only once a pool outgrows `keepLimit`), a few 65,536-entry ones, and at
+/// most `keepLimit` samples per wanted rank, whatever the number of samples.
+/// A pool of up to `keepLimit` samples is simply kept, and done in one pass.
 public struct PooledPercentiles: Sendable {
     /// A pool or bucket with at most this many samples is kept and sorted
     /// (2 MiB of samples): small pools take one pass.

@@ -146,7 +146,10 @@ public struct StatsBuilder: Sendable {
         for (metadata, metrics) in tapes { builder.add(metadata, metrics) }
         builder.endPass()
         while builder.needsPass {
-            for (_, metrics) in tapes { builder.addGaps(icl: metrics.icl, itl: metrics.itl) }
+            // The same tapes as the first pass: it skipped those still recording.
+            for (metadata, metrics) in tapes where metadata.endReason != nil {
+                builder.addGaps(icl: metrics.icl, itl: metrics.itl)
+            }
             builder.endPass()
         }
         return builder.build()

@@ -107,7 +107,8 @@ public struct TapeMetrics: Sendable, Hashable {
         itl = spread
         stalls = Stalls(gaps: gaps, threshold: settings.stallThreshold)
         if let median = Self.median(gaps), median > 0 {
-            relativeStalls = Stalls(gaps: gaps, threshold: Int64((median * settings.relativeStallFactor).rounded(.down)))
+            // Clamped: a huge factor means no gap is a stall, not an overflow.
+            relativeStalls = Stalls(gaps: gaps, threshold: Int64(min((median * settings.relativeStallFactor).rounded(.down), 9e18)))
         }
         fluidity = Self.fluidity(times: times, split: timeline.tokensPerEvent, rate: settings.readingRate)
     }
@@ -144,17 +145,18 @@ public struct TapeMetrics: Sendable, Hashable {
         let useSplit = split.map { $0.count == times.count } ?? false
         var index = 0
         var onTime = 0
-        var lateness: Int64 = 0
+        // In Double: a tiny reading rate puts deadlines beyond Int64.
+        var lateness = 0.0
         for (k, arrival) in times.enumerated() {
             let count = useSplit ? split![k] : 1
             for _ in 0..<count {
-                let deadline = start + Int64((Double(index) / rate * 1e9).rounded())
-                if arrival <= deadline { onTime += 1 } else { lateness += arrival - deadline }
+                let deadline = Double(start) + (Double(index) / rate * 1e9).rounded()
+                if Double(arrival) <= deadline { onTime += 1 } else { lateness += Double(arrival) - deadline }
                 index += 1
             }
         }
         return Fluidity(
-            readingRate: rate, onTime: Double(onTime) / Double(max(index, 1)), lateness: lateness,
+            readingRate: rate, onTime: Double(onTime) / Double(max(index, 1)), lateness: Int64(min(lateness, 9e18)),
             unit: useSplit ? "tokens" : "events")
     }
 }

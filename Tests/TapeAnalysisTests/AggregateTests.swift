@@ -161,6 +161,17 @@ struct AggregateTests {
         #expect(stats.icl.p50 == 100)
     }
 
+    @Test("a tape still recording is counted apart and its gaps stay out of every pass")
+    func recordingTapeLeftOut() {
+        var recording = Chat.tape([(100, Chat.content("a")), (900, Chat.content("b")), (950, Chat.content("c"))], end: 950)
+        recording.metadata.endReason = nil
+        let stats = StatsBuilder.stats((mixedSet() + [recording]).map { ($0.metadata, TapeMetrics(tape: $0)) })
+        #expect(stats.recording == 1)
+        // The same three gaps as without it: 50, 100 and 100 ms.
+        #expect(stats.icl.n == 3)
+        #expect(stats.icl.max == 100)
+    }
+
     @Test("grouping by tag puts a tape with two tags in both groups; combinations group by every value")
     func grouping() {
         var grouped = GroupedStats(by: [.tag, .model])

@@ -191,7 +191,8 @@ struct TapeMetricsJSON: Encodable {
         try c.encode(m.tokenSource?.rawValue, forKey: Key("output_tokens_source"))
         try put("reasoning_tokens", m.reasoningTokens.map(Double.init))
         try c.encode(m.tokenEvents, forKey: Key("token_events"))
-        try c.encode(m.icl.map { Double($0) / 1e6 }, forKey: Key("icl_ms"))
+        // Undefined below two token events: null, not an empty list.
+        try c.encode(m.icl.isEmpty ? nil : m.icl.map { Double($0) / 1e6 }, forKey: Key("icl_ms"))
         try c.encode(m.itl?.map { $0 / 1e6 }, forKey: Key("itl_ms"))
         try c.encode(m.itl == nil ? "token split unknown: see icl_ms" : nil, forKey: Key("itl_note"))
         func stalls(_ s: TapeMetrics.Stalls?, _ key: String) throws {
