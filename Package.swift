@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "tokentape-bench",
             dependencies: [
-                "TapeCore", "TapeStore", "TapeAnalysis",
+                "TapeCore", "TapeStore", "TapeAnalysis", "TapeReplay",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],

@@ -89,7 +89,7 @@ public struct ReplayServer: Sendable {
             strict: configuration.strict)
         switch choice {
         case .tape(let tape, let match):
-            return stream(tape, provider: provider, match: match)
+            return stream(tape, await library.schedule(tape, options: configuration.options), provider: provider, match: match)
         case .none(let reason, let nearest, let differences):
             var message = reason
             if let nearest {
@@ -105,12 +105,13 @@ public struct ReplayServer: Sendable {
         guard let tape = try await library.tape(named: id) else {
             return Self.error(404, "no tape '\(id)' is served; GET / lists none yet, see tokentape list", provider: .text)
         }
-        return stream(tape, provider: tape.metadata.provider ?? tape.decode().provider, match: .header)
+        return stream(
+            tape, await library.schedule(tape, options: configuration.options),
+            provider: tape.metadata.provider ?? tape.decode().provider, match: .header)
     }
 
     /// The recorded status and headers, then the body on its schedule.
-    func stream(_ tape: Tape, provider: Provider, match: TapeLibrary.Match) -> Response {
-        let schedule = ReplaySchedule(tape: tape, options: configuration.options)
+    func stream(_ tape: Tape, _ schedule: ReplaySchedule, provider: Provider, match: TapeLibrary.Match) -> Response {
         let name = tape.metadata.number.map(String.init) ?? tape.metadata.uid
         if let failure = schedule.failure {
             var headers: HTTPFields = [.contentType: "application/json", Self.tapeHeader: name]

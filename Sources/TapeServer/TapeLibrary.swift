@@ -1,5 +1,6 @@
 import Foundation
 import TapeCore
+import TapeReplay
 
 /// The tapes a server answers with, and which one answers a request.
 ///
@@ -21,6 +22,14 @@ public actor TapeLibrary {
     private var byRequest: [String: [Int]] = [:]
     private var nextForRequest: [String: Int] = [:]
     private var nextForProvider: [Provider: Int] = [:]
+    /// Tapes never change: each is loaded, and its schedule built, once.
+    private var loaded: [String: Tape] = [:]
+    private var schedules: [ScheduleKey: ReplaySchedule] = [:]
+
+    private struct ScheduleKey: Hashable {
+        var uid: String
+        var options: ReplayOptions
+    }
 
     public init(_ tapes: [TapeMetadata], load: @escaping Loader) {
         self.tapes = tapes
@@ -48,13 +57,13 @@ public actor TapeLibrary {
             guard let tape = tapes.first(where: { "\($0.number ?? -1)" == named || $0.uid == named }) else {
                 return .none(reason: "no tape '\(named)' is served", nearest: nil, differences: [])
             }
-            return .tape(try load(tape), .header)
+            return .tape(try cached(tape), .header)
         }
         let key = Self.key(method: method, path: path, body: body)
         if let matches = byRequest[key], !matches.isEmpty {
             let next = nextForRequest[key, default: 0]
             nextForRequest[key] = next + 1
-            return .tape(try load(tapes[matches[next % matches.count]]), .request)
+            return .tape(try cached(tapes[matches[next % matches.count]]), .request)
         }
         if strict {
             let nearest = nearestTape(method: method, path: path, body: body, provider: provider)
@@ -70,13 +79,29 @@ public actor TapeLibrary {
         let p = provider ?? .text
         let next = nextForProvider[p, default: 0]
         nextForProvider[p] = next + 1
-        return .tape(try load(tapes[candidates[next % candidates.count]]), .provider)
+        return .tape(try cached(tapes[candidates[next % candidates.count]]), .provider)
     }
 
     /// A tape by number or id, for `/tapes/{id}`.
     public func tape(named: String) throws -> Tape? {
         guard let tape = tapes.first(where: { "\($0.number ?? -1)" == named || $0.uid == named }) else { return nil }
-        return try load(tape)
+        return try cached(tape)
+    }
+
+    /// A tape's schedule under the server's options, built once.
+    public func schedule(_ tape: Tape, options: ReplayOptions) -> ReplaySchedule {
+        let key = ScheduleKey(uid: tape.metadata.uid, options: options)
+        if let schedule = schedules[key] { return schedule }
+        let schedule = ReplaySchedule(tape: tape, options: options)
+        schedules[key] = schedule
+        return schedule
+    }
+
+    private func cached(_ metadata: TapeMetadata) throws -> Tape {
+        if let tape = loaded[metadata.uid] { return tape }
+        let tape = try load(metadata)
+        loaded[metadata.uid] = tape
+        return tape
     }
 
     /// The tape whose request differs least, and how.
