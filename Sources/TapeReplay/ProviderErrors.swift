@@ -3,7 +3,8 @@ import TapeCore
 /// Errors as each provider sends them (FORMATS.md §11.6 and §11.7), for the
 /// faults that inject them: a mid-stream error event, or a status before the stream.
 public enum ProviderErrors {
-    static let message = "Injected by tokentape replay (a fault, not the provider)."
+    /// What an injected error says, so nobody takes it for the provider's.
+    public static let message = "Injected by tokentape replay (a fault, not the provider)."
 
     /// The bytes of an error event in the tape's own framing.
     public static func streamEvent(_ provider: Provider) -> [UInt8] {
@@ -29,21 +30,40 @@ public enum ProviderErrors {
         return Array(text.utf8)
     }
 
-    /// The JSON body of an HTTP error answered instead of the stream.
-    public static func statusBody(_ status: Int, provider: Provider) -> [UInt8] {
+    /// The JSON body of an HTTP error: a status fault answered instead of the
+    /// stream, or the replay server's own 400 and 404.
+    public static func statusBody(_ status: Int, provider: Provider, message: String = message) -> [UInt8] {
+        let quoted = JSONValue.string(message).canonicalText
         let text: String
         switch provider {
         case .anthropic:
-            let type = status == 429 ? "rate_limit_error" : status == 503 || status == 529 ? "overloaded_error" : "api_error"
-            text = #"{"type":"error","error":{"type":"\#(type)","message":"\#(message)"}}"#
+            let type = switch status {
+            case 400: "invalid_request_error"
+            case 404: "not_found_error"
+            case 429: "rate_limit_error"
+            case 503, 529: "overloaded_error"
+            default: "api_error"
+            }
+            text = #"{"type":"error","error":{"type":"\#(type)","message":\#(quoted)}}"#
         case .gemini:
-            let name = status == 429 ? "RESOURCE_EXHAUSTED" : status == 503 ? "UNAVAILABLE" : "INTERNAL"
-            text = #"{"error":{"code":\#(status),"message":"\#(message)","status":"\#(name)"}}"#
+            let name = switch status {
+            case 400: "INVALID_ARGUMENT"
+            case 404: "NOT_FOUND"
+            case 429: "RESOURCE_EXHAUSTED"
+            case 503: "UNAVAILABLE"
+            default: "INTERNAL"
+            }
+            text = #"{"error":{"code":\#(status),"message":\#(quoted),"status":"\#(name)"}}"#
         case .ollamaChat, .ollamaGenerate, .ndjson:
-            text = #"{"error":"\#(message)"}"#
+            text = #"{"error":\#(quoted)}"#
         default:
-            let (type, code) = status == 429 ? ("requests", "rate_limit_exceeded") : ("server_error", "server_error")
-            text = #"{"error":{"message":"\#(message)","type":"\#(type)","param":null,"code":"\#(code)"}}"#
+            let (type, code) = switch status {
+            case 400: ("invalid_request_error", "null")
+            case 404: ("not_found_error", "null")
+            case 429: ("requests", #""rate_limit_exceeded""#)
+            default: ("server_error", #""server_error""#)
+            }
+            text = #"{"error":{"message":\#(quoted),"type":"\#(type)","param":null,"code":\#(code)}}"#
         }
         return Array(text.utf8)
     }

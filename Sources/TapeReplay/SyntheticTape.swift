@@ -134,7 +134,7 @@ public struct SyntheticTape: Sendable {
                 method: "POST", url: "http://127.0.0.1" + path(provider, model: model),
                 headers: [HeaderField("content-type", "application/json")],
                 body: Array(#"{"model":"\#(model)","stream":true}"#.utf8)),
-            response: ResponseHead(status: 200, headers: [HeaderField("content-type", format.contentType)]),
+            response: ResponseHead(status: 200, headers: [HeaderField("content-type", provider.streamContentType)]),
             provider: provider, model: model, tHeaders: headTime / 2, tEnd: end, tags: tags)
         let tape = Tape(metadata: metadata, chunks: chunks)
         let outcome = StreamOutcome(events: tape.decode(provider: provider).events)
@@ -180,15 +180,6 @@ private struct Format {
         self.provider = provider
         self.model = model
         id = "SIM" + String(seed, radix: 36).uppercased()
-    }
-
-    var contentType: String {
-        switch provider {
-        case .ollamaChat, .ollamaGenerate: "application/x-ndjson"
-        case .ndjson: "application/x-ndjson"
-        case .text: "text/plain; charset=utf-8"
-        default: "text/event-stream; charset=utf-8"
-        }
     }
 
     static let created = 1_767_225_600

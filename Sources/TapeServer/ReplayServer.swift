@@ -124,7 +124,7 @@ public struct ReplayServer: Sendable {
             guard let name = HTTPField.Name(field.name) else { continue }
             headers.append(HTTPField(name: name, value: field.value))
         }
-        if headers[.contentType] == nil { headers[.contentType] = Self.contentType(provider) }
+        if headers[.contentType] == nil { headers[.contentType] = provider.streamContentType }
         if headers[.cacheControl] == nil { headers[.cacheControl] = "no-cache" }
         let requestID = provider == .anthropic ? HTTPField.Name("request-id")! : HTTPField.Name("x-request-id")!
         if headers[requestID] == nil { headers[requestID] = "req_" + tape.metadata.uid }
@@ -158,34 +158,11 @@ public struct ReplayServer: Sendable {
         "transfer-encoding", "upgrade", "content-length", "date", "server",
     ]
 
-    static func contentType(_ provider: Provider) -> String {
-        switch provider.framing {
-        case .sse: "text/event-stream; charset=utf-8"
-        case .ndjson: "application/x-ndjson"
-        case .text: "text/plain; charset=utf-8"
-        }
-    }
-
     /// A JSON error in the provider's shape.
     static func error(_ status: Int, _ message: String, provider: Provider) -> Response {
-        let quoted = JSONValue.string(message).canonicalText
-        let text: String
-        switch provider {
-        case .anthropic:
-            let type = status == 404 ? "not_found_error" : "invalid_request_error"
-            text = #"{"type":"error","error":{"type":"\#(type)","message":\#(quoted)}}"#
-        case .gemini:
-            let name = status == 404 ? "NOT_FOUND" : "INVALID_ARGUMENT"
-            text = #"{"error":{"code":\#(status),"message":\#(quoted),"status":"\#(name)"}}"#
-        case .ollamaChat, .ollamaGenerate:
-            text = #"{"error":\#(quoted)}"#
-        default:
-            let type = status == 404 ? "not_found_error" : "invalid_request_error"
-            text = #"{"error":{"message":\#(quoted),"type":"\#(type)","param":null,"code":null}}"#
-        }
-        return Response(
+        Response(
             status: .init(code: status), headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: text)))
+            body: .init(byteBuffer: ByteBuffer(bytes: ProviderErrors.statusBody(status, provider: provider, message: message))))
     }
 }
 

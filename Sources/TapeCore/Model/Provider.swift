@@ -22,6 +22,15 @@ public enum Provider: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// The content type a provider streams with (what replays and made-up tapes answer).
+    public var streamContentType: String {
+        switch framing {
+        case .sse: "text/event-stream; charset=utf-8"
+        case .ndjson: "application/x-ndjson"
+        case .text: "text/plain; charset=utf-8"
+        }
+    }
+
     /// The generic provider of a framing, used when the API cannot be told.
     public static func generic(_ framing: Framing) -> Provider {
         switch framing {
