@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(name: "TapeCore"),
@@ -34,6 +35,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .target(name: "TapeCapture", dependencies: ["TapeCore", "TapeStore"]),
         .executableTarget(
@@ -42,10 +44,11 @@ let package = Package(
                 "TapeCore", "TapeStore", "TapeAnalysis", "TapeReplay", "TapeServer", "TapeCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .target(name: "CEpoll", path: "Benchmarks/CEpoll"),
         .executableTarget(
             name: "tokentape-bench",
             dependencies: [
-                "TapeCore", "TapeStore", "TapeAnalysis", "TapeReplay",
+                "TapeCore", "TapeStore", "TapeAnalysis", "TapeReplay", "CEpoll",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],

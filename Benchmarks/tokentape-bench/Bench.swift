@@ -11,7 +11,7 @@ import TapeStore
 ///   swift build -c release && .build/release/tokentape-bench analysis [--tapes N] [--chunks C] [--runs R]
 ///   bash Tests/Interop/setup.sh Benchmarks/requirements.txt .venv-bench   # asciinema 2.4.0, the peer
 ///   .build/release/tokentape-bench replay [--chunks N] [--runs R]
-///   .build/release/tokentape-bench serve [--streams N] [--chunks C] [--runs R]
+///   .build/release/tokentape-bench serve [--streams N] [--tapes T] [--chunks C] [--runs R]
 ///
 /// Each store variant runs in a child process of its own, so its peak memory is its own.
 @main
@@ -38,7 +38,9 @@ enum Bench {
             if let i = args.firstIndex(of: "--asciinema"), i + 1 < args.count { asciinema = args[i + 1] }
             try ReplayBench.run(chunks: option("--chunks", 500), runs: option("--runs", 3), asciinema: asciinema)
         case "serve":
-            try ServeBench.run(streams: option("--streams", 1000), chunks: option("--chunks", 50), runs: option("--runs", 3))
+            let streams = option("--streams", 1000)
+            try ServeBench.run(
+                streams: streams, tapes: option("--tapes", streams), chunks: option("--chunks", 50), runs: option("--runs", 3))
         case "analysis-generate":
             try AnalysisBench.generate(args[0], tapes: Int(args[1])!, chunks: Int(args[2])!)
         case "decode":
@@ -47,7 +49,7 @@ enum Bench {
             print("usage: tokentape-bench store [--chunks N] [--runs R] | decode [--megabytes M] [--runs R]")
             print("       tokentape-bench analysis [--tapes N] [--chunks C] [--runs R] [--db PATH]")
             print("       tokentape-bench replay [--chunks N] [--runs R] [--asciinema PATH]")
-            print("       tokentape-bench serve [--streams N] [--chunks C] [--runs R]")
+            print("       tokentape-bench serve [--streams N] [--tapes T] [--chunks C] [--runs R]")
         }
     }
 }

@@ -1,15 +1,28 @@
+import CEpoll
 import Foundation
 import TapeCore
 import TapeReplay
 import TapeStore
 
-/// Many streams at once from `tokentape serve`: every connection asks for the
-/// same made-up tape, and one client thread (non-blocking sockets under
-/// `poll`) timestamps each read. A chunk has arrived when its last byte has;
+/// Many streams at once from `tokentape serve`. Each connection names its
+/// tape (`X-Tokentape-Tape`); one client thread (non-blocking sockets under
+/// `epoll`) timestamps each read. A chunk has arrived when its last byte has;
 /// its lateness is that time minus its deadline, the schedule anchored where
 /// it fits the connection's arrivals best (so connection set-up does not count).
+///
+/// By default every stream plays a recording of its own (made-up tapes of one
+/// timing model, different seeds), as real traffic would. `--tapes 1` plays one
+/// tape on every connection: all 1,000 streams then write in the same instants
+/// for their whole length, the worst case for a server.
 enum ServeBench {
-    static func run(streams: Int, chunks: Int, runs: Int) throws {
+    /// One made-up tape: where each chunk ends in the body, and its time.
+    struct Played {
+        var uid: String
+        var ends: [Int]
+        var times: [Int64]
+    }
+
+    static func run(streams: Int, tapes tapeCount: Int, chunks: Int, runs: Int) throws {
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tokentape")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tokentape-serve-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -20,17 +33,27 @@ enum ServeBench {
         timing.icl = 20_000_000
         timing.jitter = 5_000_000
         let text = (0..<chunks).map { " w\($0)" }.joined()
-        let tape = SyntheticTape.make(provider: .openaiChat, text: text, timing: timing, seed: 7)
+        let tapes = (0..<max(1, min(tapeCount, streams))).map {
+            SyntheticTape.make(provider: .openaiChat, text: text, timing: timing, seed: UInt64(7 + $0))
+        }
         let store = try TapeStore(path: db)
-        try store.insert([tape])
+        try store.insert(tapes)
         try store.close()
-        let ends = tape.chunks.reduce(into: [Int]()) { $0.append(($0.last ?? 0) + $1.bytes.count) }
-        let times = tape.chunks.map(\.t)
-        print("\(streams) streams at once, each a tape of \(tape.chunks.count) writes over \(String(format: "%.2f", Double(times.last!) / 1e9)) s")
+        let played = tapes.map { tape in
+            Played(
+                uid: tape.metadata.uid,
+                ends: tape.chunks.reduce(into: [Int]()) { $0.append(($0.last ?? 0) + $1.bytes.count) },
+                times: tape.chunks.map(\.t))
+        }
+        let writes = played.first!.times.count
+        print("\(streams) streams at once, \(tapes.count == 1 ? "all of one tape" : "\(tapes.count) different tapes"),"
+              + " each \(writes) writes over about \(String(format: "%.2f", Double(played[0].times.last!) / 1e9)) s")
 
         var p50s: [Double] = []
         var p99s: [Double] = []
+        var steadyP99s: [Double] = []
         var maxes: [Double] = []
+        var cpuPerWrites: [Double] = []
         for run in 1...runs {
             let server = Process()
             server.executableURL = bin
@@ -46,32 +69,68 @@ enum ServeBench {
             guard let port = line.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
                 throw BenchError("serve did not say where it listens: \(line)")
             }
-            let lateness = try load(port: port, streams: streams, ends: ends, times: times)
-            let sorted = lateness.sorted()
-            func rank(_ p: Double) -> Double { sorted[max(0, Int((p * Double(sorted.count)).rounded(.up)) - 1)] }
-            p50s.append(rank(0.5))
-            p99s.append(rank(0.99))
-            maxes.append(sorted.last!)
-            print(String(format: "run %d: %d chunks timed, lateness p50 %.3f ms  p99 %.3f ms  max %.3f ms", run, sorted.count,
-                         rank(0.5), rank(0.99), sorted.last!))
+            let cpuBefore = processCPU(server.processIdentifier)
+            let lateness = try load(port: port, plays: (0..<streams).map { played[$0 % played.count] })
+            let cpuPerWrite = (processCPU(server.processIdentifier) - cpuBefore) / Double(streams * writes) * 1e6
+            cpuPerWrites.append(cpuPerWrite)
+            let all = lateness.flatMap { $0 }.sorted()
+            // The middle of the streams: neither the start-up nor the wind-down of 1,000 requests.
+            let steady = lateness.flatMap { $0.dropFirst(5).dropLast(5) }.sorted()
+            func rank(_ sorted: [Double], _ p: Double) -> Double { sorted[max(0, Int((p * Double(sorted.count)).rounded(.up)) - 1)] }
+            p50s.append(rank(all, 0.5))
+            p99s.append(rank(all, 0.99))
+            steadyP99s.append(rank(steady, 0.99))
+            maxes.append(all.last!)
+            print(String(format: "run %d: %d chunks timed, lateness p50 %.3f ms  p99 %.3f ms  max %.3f ms;"
+                         + " mid-stream p99 %.3f ms; server CPU %.1f µs per write",
+                         run, all.count, rank(all, 0.5), rank(all, 0.99), all.last!, rank(steady, 0.99), cpuPerWrite))
         }
-        print(String(format: "\nmedians over %d runs: | %d streams | p50 %.3f ms | p99 %.3f ms | max %.3f ms |", runs, streams,
-                     median(p50s), median(p99s), median(maxes)))
+        print(String(format: "\nmedians over %d runs: | %d streams | %d tapes | p50 %.3f ms | p99 %.3f ms | max %.3f ms | mid-stream p99 %.3f ms | %.1f µs |",
+                     runs, streams, tapes.count, median(p50s), median(p99s), median(maxes), median(steadyP99s), median(cpuPerWrites)))
     }
 
-    /// Opens every stream at once and times each chunk's arrival.
-    static func load(port: Int, streams: Int, ends: [Int], times: [Int64]) throws -> [Double] {
+    /// User plus system CPU seconds of a process so far (/proc/PID/stat fields 14 and 15).
+    static func processCPU(_ pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // fields[0] is the state (field 3), so utime (14) and stime (15) are at 11 and 12.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// Opens every stream at once and times each chunk's arrival; the lateness
+    /// of each connection's chunks, in ms. Connections are opened non-blocking
+    /// and read from the first moment, so a stream never waits in the client's
+    /// socket buffer while later ones connect; `epoll` keeps the client's own
+    /// CPU small next to the server's.
+    static func load(port: Int, plays: [Played]) throws -> [[Double]] {
         struct Connection {
             var fd: Int32
+            var request: [UInt8]
+            var sent = false
             var raw: [UInt8] = []
-            var bodyStart: Int?
             var arrivals: [(t: Int64, rawCount: Int)] = []
-            var done = false
         }
         var connections: [Connection] = []
-        let request = Array("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}".utf8)
-        for _ in 0..<streams {
+        let epoll = epoll_create1(0)
+        guard epoll >= 0 else { throw BenchError("epoll_create1 failed (errno \(errno))") }
+        defer { close(epoll) }
+        func watch(_ index: Int, _ events: UInt32, _ operation: Int32) throws {
+            var event = epoll_event()
+            event.events = events
+            event.data.u64 = UInt64(index)
+            guard epoll_ctl(epoll, operation, connections[index].fd, &event) == 0 else {
+                throw BenchError("epoll_ctl failed (errno \(errno))")
+            }
+        }
+        for (index, play) in plays.enumerated() {
+            let request = Array(
+                ("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "X-Tokentape-Tape: \(play.uid)\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}").utf8)
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -79,33 +138,47 @@ enum ServeBench {
             let ok = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard ok == 0 else { throw BenchError("connect failed after \(connections.count) connections") }
-            _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            connections.append(Connection(fd: fd))
+            guard ok == 0 || errno == EINPROGRESS else { throw BenchError("connect failed after \(index) connections (errno \(errno))") }
+            connections.append(Connection(fd: fd, request: request))
+            try watch(index, EPOLLOUT.rawValue, EPOLL_CTL_ADD)
         }
         var buffer = [UInt8](repeating: 0, count: 65536)
+        var events = [epoll_event](repeating: epoll_event(), count: 512)
+        var open = plays.count
         let deadline = MonotonicClock.now() + 120_000_000_000
-        while connections.contains(where: { !$0.done }), MonotonicClock.now() < deadline {
-            var fds = connections.map { pollfd(fd: $0.fd, events: $0.done ? 0 : Int16(POLLIN), revents: 0) }
-            guard poll(&fds, nfds_t(fds.count), 1000) > 0 else { continue }
+        while open > 0, MonotonicClock.now() < deadline {
+            let ready = Int(epoll_wait(epoll, &events, Int32(events.count), 1000))
+            guard ready > 0 else { continue }
             let now = MonotonicClock.now()
-            for i in fds.indices where fds[i].revents != 0 && !connections[i].done {
-                let n = recv(connections[i].fd, &buffer, buffer.count, 0)
-                if n <= 0 {
-                    connections[i].done = true
-                    close(connections[i].fd)
+            for e in events[0..<ready] {
+                let i = Int(e.data.u64)
+                let fd = connections[i].fd
+                if !connections[i].sent {
+                    guard e.events & EPOLLOUT.rawValue != 0 else { throw BenchError("a connection failed before its request") }
+                    let sent = connections[i].request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    guard sent == connections[i].request.count else { throw BenchError("could not send a request (errno \(errno))") }
+                    connections[i].sent = true
+                    try watch(i, EPOLLIN.rawValue, EPOLL_CTL_MOD)
                     continue
                 }
-                connections[i].raw += buffer[0..<n]
-                connections[i].arrivals.append((now, connections[i].raw.count))
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n > 0 {
+                    connections[i].raw += buffer[0..<n]
+                    connections[i].arrivals.append((now, connections[i].raw.count))
+                } else if n == 0 || errno != EAGAIN {
+                    close(fd)  // also leaves the epoll set
+                    open -= 1
+                }
             }
         }
+        guard open == 0 else { throw BenchError("\(open) of \(plays.count) streams did not finish within 120 s") }
         // Per connection: the payload offsets of the chunked body, then when each tape chunk was complete.
-        var lateness: [Double] = []
-        for c in connections {
+        var lateness: [[Double]] = []
+        for (c, play) in zip(connections, plays) {
             let raw = c.raw
-            guard let headEnd = raw.indices.first(where: { raw[$0...].starts(with: [13, 10, 13, 10]) }) else { continue }
+            guard let headEnd = raw.indices.first(where: { raw[$0...].starts(with: [13, 10, 13, 10]) }) else {
+                throw BenchError("a stream ended without a response head")
+            }
             var payloadEndRaw: [Int] = []  // raw offset after each payload byte
             var i = headEnd + 4
             while i < raw.count {
@@ -117,16 +190,19 @@ enum ServeBench {
                 i = lineEnd + 2 + size + 2
             }
             var at: [Int64] = []
-            for end in ends where end <= payloadEndRaw.count {
+            for end in play.ends where end <= payloadEndRaw.count {
                 let rawNeeded = payloadEndRaw[end - 1]
                 guard let arrival = c.arrivals.first(where: { $0.rawCount >= rawNeeded }) else { break }
                 at.append(arrival.t)
             }
+            guard at.count == play.times.count else {
+                throw BenchError("a stream brought \(at.count) of its \(play.times.count) chunks")
+            }
             // The schedule laid where it fits the arrivals best: at the smallest arrival − due time
             // (the server's start instant is not visible to the client). Under load the first
             // write can be the late one, so anchoring at it would make the rest look early.
-            guard let anchor = at.indices.map({ at[$0] - times[$0] }).min() else { continue }
-            for (k, t) in at.enumerated() { lateness.append(Double(t - times[k] - anchor) / 1e6) }
+            let anchor = at.indices.map { at[$0] - play.times[$0] }.min()!
+            lateness.append(at.indices.map { Double(at[$0] - play.times[$0] - anchor) / 1e6 })
         }
         return lateness
     }

@@ -56,8 +56,15 @@ public struct ReplaySchedule: Sendable, Hashable {
     /// The schedule of a tape under the options.
     public init(tape: Tape, options: ReplayOptions = ReplayOptions()) {
         var random = SplitMix64(seed: options.seed)
-        let decoded = tape.decode()
-        provider = tape.metadata.provider ?? decoded.provider
+        // Decoding is the costly part of a schedule; most replays need neither of its uses.
+        var decodedOnce: (events: [StreamEvent], provider: Provider, model: String?)?
+        func decoded() -> (events: [StreamEvent], provider: Provider, model: String?) {
+            if let decodedOnce { return decodedOnce }
+            let decoded = tape.decode()
+            decodedOnce = decoded
+            return decoded
+        }
+        provider = tape.metadata.provider ?? decoded().provider
         speed = options.speed
         ending = .close
         failure = nil
@@ -75,8 +82,9 @@ public struct ReplaySchedule: Sendable, Hashable {
             default: nil
             }
         }.sorted { $0.0 > $1.0 }
-        for (k, duplicate) in eventFaults where decoded.events.indices.contains(k) {
-            let range = decoded.events[k].bytes.clamped(to: 0..<body.bytes.count)
+        let events = eventFaults.isEmpty ? [] : decoded().events
+        for (k, duplicate) in eventFaults where events.indices.contains(k) {
+            let range = events[k].bytes.clamped(to: 0..<body.bytes.count)
             if duplicate { body.duplicate(range) } else { body.remove(range) }
         }
         for fault in options.faults {

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import TapeCore
 import TapeReplay
 
@@ -46,31 +47,37 @@ public struct ReplayServer: Sendable {
     /// Serves until the task is cancelled or SIGINT/SIGTERM.
     /// - Parameter onListening: called with the bound port once the server accepts connections.
     public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
-        let router = Router()
+        let router = Router(context: ReplayRequestContext.self)
         router.add(middleware: NotFoundAnswer())
         for (path, provider) in Self.routes where provider != .gemini {
-            router.post(RouterPath(path)) { request, _ in try await self.answer(request, path: path, provider: provider) }
+            router.post(RouterPath(path)) { request, context in
+                try await self.answer(request, path: path, provider: provider, loop: context.eventLoop)
+            }
         }
         for prefix in ["/v1beta/models/*", "/v1/models/*"] {
-            router.post(RouterPath(prefix)) { request, _ in
-                try await self.answer(request, path: request.uri.path, provider: .gemini)
+            router.post(RouterPath(prefix)) { request, context in
+                try await self.answer(request, path: request.uri.path, provider: .gemini, loop: context.eventLoop)
             }
         }
         router.get("/tapes/:id") { request, context in
-            try await self.raw(context.parameters.get("id") ?? "")
+            try await self.raw(context.parameters.get("id") ?? "", loop: context.eventLoop)
         }
         var logger = Logger(label: "tokentape.serve")
         logger.logLevel = .warning
         let app = Application(
             router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tokentape"),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "tokentape",
+                // Many streams start at once (a load test, a demo hall): a full accept queue drops
+                // connections for a second, the SYN retry time. The kernel caps this at somaxconn.
+                backlog: 4096),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
         try await app.runService()
     }
 
     /// A provider path: pick the tape, then stream it.
-    func answer(_ request: Request, path: String, provider: Provider) async throws -> Response {
+    func answer(_ request: Request, path: String, provider: Provider, loop: any EventLoop) async throws -> Response {
         var request = request
         let body: ByteBuffer
         do {
@@ -89,7 +96,8 @@ public struct ReplayServer: Sendable {
             strict: configuration.strict)
         switch choice {
         case .tape(let tape, let match):
-            return stream(tape, await library.schedule(tape, options: configuration.options), provider: provider, match: match)
+            return stream(
+                tape, await library.schedule(tape, options: configuration.options), provider: provider, match: match, loop: loop)
         case .none(let reason, let nearest, let differences):
             var message = reason
             if let nearest {
@@ -101,17 +109,19 @@ public struct ReplayServer: Sendable {
     }
 
     /// `/tapes/{id}`: any tape's stream, with the server's transforms.
-    func raw(_ id: String) async throws -> Response {
+    func raw(_ id: String, loop: any EventLoop) async throws -> Response {
         guard let tape = try await library.tape(named: id) else {
             return Self.error(404, "no tape '\(id)' is served; GET / lists none yet, see tokentape list", provider: .text)
         }
         return stream(
             tape, await library.schedule(tape, options: configuration.options),
-            provider: tape.metadata.provider ?? tape.decode().provider, match: .header)
+            provider: tape.metadata.provider ?? tape.decode().provider, match: .header, loop: loop)
     }
 
     /// The recorded status and headers, then the body on its schedule.
-    func stream(_ tape: Tape, _ schedule: ReplaySchedule, provider: Provider, match: TapeLibrary.Match) -> Response {
+    func stream(
+        _ tape: Tape, _ schedule: ReplaySchedule, provider: Provider, match: TapeLibrary.Match, loop: any EventLoop
+    ) -> Response {
         let name = tape.metadata.number.map(String.init) ?? tape.metadata.uid
         if let failure = schedule.failure {
             var headers: HTTPFields = [.contentType: "application/json", Self.tapeHeader: name]
@@ -137,13 +147,7 @@ public struct ReplayServer: Sendable {
         return Response(
             status: .init(code: status), headers: headers,
             body: ResponseBody { writer in
-                // One start instant for every deadline: waits never add up.
-                let start = ContinuousClock.now
-                for write in writes {
-                    let deadline = start + .nanoseconds(Int64((Double(write.t) / speed).rounded()))
-                    try await Task.sleep(until: deadline, tolerance: .zero, clock: .continuous)
-                    try await writer.write(ByteBuffer(bytes: write.bytes))
-                }
+                try await ConnectionPacer(loop: loop).play(writes, speed: speed, into: &writer)
                 // A cut connection: no clean end of the body, as a network failure looks.
                 if reset { throw ReplayReset() }
                 try await writer.finish(nil)

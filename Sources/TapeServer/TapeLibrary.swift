@@ -20,6 +20,8 @@ public actor TapeLibrary {
     public let tapes: [TapeMetadata]
     private let load: Loader
     private var byRequest: [String: [Int]] = [:]
+    /// Number and id, both as written in a header or a path, to the tape's index.
+    private var byName: [String: Int] = [:]
     private var nextForRequest: [String: Int] = [:]
     private var nextForProvider: [Provider: Int] = [:]
     /// Tapes never change: each is loaded, and its schedule built, once.
@@ -35,6 +37,8 @@ public actor TapeLibrary {
         self.tapes = tapes
         self.load = load
         for (i, tape) in tapes.enumerated() {
+            byName[tape.uid] = i
+            if let number = tape.number { byName[String(number)] = i }
             guard let request = tape.request else { continue }
             byRequest[Self.key(method: request.method, path: request.path, body: request.body), default: []].append(i)
         }
@@ -54,10 +58,10 @@ public actor TapeLibrary {
     /// The tape that answers a request.
     public func choose(method: String, path: String, body: [UInt8], provider: Provider?, named: String?, strict: Bool) throws -> Choice {
         if let named {
-            guard let tape = tapes.first(where: { "\($0.number ?? -1)" == named || $0.uid == named }) else {
+            guard let index = byName[named] else {
                 return .none(reason: "no tape '\(named)' is served", nearest: nil, differences: [])
             }
-            return .tape(try cached(tape), .header)
+            return .tape(try cached(tapes[index]), .header)
         }
         let key = Self.key(method: method, path: path, body: body)
         if let matches = byRequest[key], !matches.isEmpty {
@@ -84,8 +88,8 @@ public actor TapeLibrary {
 
     /// A tape by number or id, for `/tapes/{id}`.
     public func tape(named: String) throws -> Tape? {
-        guard let tape = tapes.first(where: { "\($0.number ?? -1)" == named || $0.uid == named }) else { return nil }
-        return try cached(tape)
+        guard let index = byName[named] else { return nil }
+        return try cached(tapes[index])
     }
 
     /// A tape's schedule under the server's options, built once.

@@ -78,11 +78,11 @@ extension TapeStore {
         }
         return try run {
             try pool.read { db in
-                guard let row = try Row.fetchOne(db, sql: sql, arguments: arguments) else {
+                guard let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) else {
                     throw TapeStoreError.tapeNotFound(reference.description)
                 }
                 let tags = try String.fetchAll(
-                    db, sql: "SELECT tag FROM tags WHERE tape_id = ? ORDER BY tag", arguments: [row["id"] as Int64])
+                    db.cachedStatement(sql: "SELECT tag FROM tags WHERE tape_id = ? ORDER BY tag"), arguments: [row["id"] as Int64])
                 return Self.metadata(row, tags: tags)
             }
         }
@@ -92,8 +92,9 @@ extension TapeStore {
     public func chunks(of number: Int64, after: Int = -1, limit: Int = 4096) throws -> [Chunk] {
         try run {
             try pool.read { db in
+                // Cached: a replay server reads a tape's chunks on each first play.
                 try Row.fetchAll(
-                    db, sql: "SELECT seq, t_ns, data FROM chunks WHERE tape_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                    db.cachedStatement(sql: "SELECT seq, t_ns, data FROM chunks WHERE tape_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
                     arguments: [number, after, limit]
                 ).map { Chunk(seq: $0["seq"], t: $0["t_ns"], bytes: [UInt8]($0["data"] as Data)) }
             }
@@ -114,7 +115,11 @@ extension TapeStore {
 
     /// A whole tape, chunks included.
     public func tape(_ reference: TapeReference) throws -> Tape {
-        let metadata = try metadata(reference)
+        try tape(with: try metadata(reference))
+    }
+
+    /// The tape whose metadata is at hand (from `tapes(_:)`): only its chunks are read.
+    public func tape(with metadata: TapeMetadata) throws -> Tape {
         var chunks: [Chunk] = []
         try forEachChunk(of: metadata.number!) { chunks.append($0) }
         return Tape(metadata: metadata, chunks: chunks)

@@ -53,7 +53,7 @@ struct Serve: ParsableCommand {
         guard !served.isEmpty else {
             throw ValidationError("no finished tape to serve in \(self.store.path); record one, or make some up: tokentape simulate --all-providers")
         }
-        let library = TapeLibrary(served) { metadata in try store.tape(.number(metadata.number!)) }
+        let library = TapeLibrary(served) { metadata in try store.tape(with: metadata) }
         let server = ReplayServer(library: library, configuration: configuration)
         let outcome = ServeOutcome()
         let providers = Set(served.compactMap(\.provider?.rawValue)).sorted().joined(separator: ", ")
