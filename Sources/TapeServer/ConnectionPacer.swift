@@ -1,5 +1,7 @@
 import Hummingbird
+import NIOConcurrencyHelpers
 import NIOCore
+import ServiceLifecycle
 import TapeReplay
 
 /// Writes a schedule into a response body from the connection's own event
@@ -12,31 +14,52 @@ import TapeReplay
 /// heap and the write goes straight to the channel.
 final class ConnectionPacer: TaskExecutor {
     let loop: any EventLoop
+    /// Set when the server shuts down: a replay can last minutes, and the
+    /// user who pressed Ctrl-C wants the server gone now, not after it.
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var stopping = false
+        var timer: Scheduled<Void>?
+    }
 
     init(loop: any EventLoop) {
         self.loop = loop
     }
 
-    /// Every write at `start + t / speed` from one start instant (a late one at once).
+    /// Every write at `start + t / speed` from one start instant (a late one
+    /// at once). Throws `ReplayStopped` when the server shuts down or the
+    /// task is cancelled, which cuts the connection.
     func play(_ writes: [ReplaySchedule.Write], speed: Double, into writer: inout any ResponseBodyWriter) async throws {
         try await withTaskExecutorPreference(self) {
-            let start = NIODeadline.now()
-            for write in writes {
-                let deadline = start + .nanoseconds(Int64((Double(write.t) / speed).rounded()))
-                if NIODeadline.now() < deadline { try await sleep(until: deadline) }
-                try await writer.write(ByteBuffer(bytes: write.bytes))
+            try await withTaskCancellationOrGracefulShutdownHandler {
+                let start = NIODeadline.now()
+                for write in writes {
+                    let deadline = start + .nanoseconds(Int64((Double(write.t) / speed).rounded()))
+                    if NIODeadline.now() < deadline { try await sleep(until: deadline) }
+                    if state.withLockedValue(\.stopping) { throw ReplayStopped() }
+                    try await writer.write(ByteBuffer(bytes: write.bytes))
+                }
+            } onCancelOrGracefulShutdown: {
+                self.state.withLockedValue {
+                    $0.stopping = true
+                    $0.timer?.cancel()
+                }
             }
         }
     }
 
-    /// Sleeps on the loop's timer heap; cancelling the task (server shutdown) ends the wait.
+    /// Sleeps on the loop's timer heap, unless the replay is stopping.
     private func sleep(until deadline: NIODeadline) async throws {
         let scheduled = loop.scheduleTask(deadline: deadline) {}
-        try await withTaskCancellationHandler {
-            try await scheduled.futureResult.get()
-        } onCancel: {
-            scheduled.cancel()
+        let stopping = state.withLockedValue {
+            $0.timer = $0.stopping ? nil : scheduled
+            return $0.stopping
         }
+        if stopping { scheduled.cancel() }
+        _ = try? await scheduled.futureResult.get()
+        state.withLockedValue { $0.timer = nil }
+        if state.withLockedValue(\.stopping) { throw ReplayStopped() }
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
@@ -45,3 +68,6 @@ final class ConnectionPacer: TaskExecutor {
         loop.execute { job.runSynchronously(on: executor) }
     }
 }
+
+/// A replay cut short because the server is stopping.
+struct ReplayStopped: Error {}

@@ -226,6 +226,38 @@ struct ServeTests {
         #expect(String(decoding: reset.body, as: UTF8.self).contains("first"))
     }
 
+    @Test("Ctrl-C stops serve at once: a stream in flight is cut, not played to its end")
+    func interruptCutsStreams() throws {
+        // The end marker is due 30 s in: serve must not wait for it.
+        _ = try write([0, 100, 30_000], words: ["a", "b"])
+        let server = try Server(["--db", db])
+        let port = server.port
+        let replies = ReplyBox()
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            replies.add(try? HTTPProbe.post(port: port, path: "/v1/chat/completions", body: "{}"))
+            done.signal()
+        }.start()
+        // Inside the 30 s gap: both words sent, the end marker not yet.
+        Thread.sleep(forTimeInterval: 1)
+        let interrupted = MonotonicClock.now()
+        let process = server.process
+        process.interrupt()
+        let exited = DispatchSemaphore(value: 0)
+        Thread {
+            process.waitUntilExit()
+            exited.signal()
+        }.start()
+        try #require(exited.wait(timeout: .now() + 10) == .success, "serve still runs 10 s after SIGINT")
+        #expect(MonotonicClock.now() - interrupted < 5_000_000_000)
+        try #require(done.wait(timeout: .now() + 10) == .success)
+        let reply = try #require(replies.all.first ?? nil)
+        let text = String(decoding: reply.body, as: UTF8.self)
+        #expect(text.contains(#""content":"b""#), "\(text)")
+        #expect(!text.contains("[DONE]"))
+        #expect(!reply.cleanEnd)
+    }
+
     @Test("serve refuses what it cannot do: no tapes, a bad address")
     func refusals() throws {
         let empty = try CLI.run(["serve", "--db", db, "--listen", "127.0.0.1:0"])
