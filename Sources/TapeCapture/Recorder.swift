@@ -11,12 +11,16 @@ public final class Recorder: Sendable {
         writer = store.writer()
     }
 
-    /// Starts a tape whose `t_send` is now.
+    /// Starts a tape whose `t_send` is `origin` (now, unless told).
     ///
-    /// - Parameter decoder: decodes the body as it arrives, to classify the end
-    ///   (provider, model, end marker, first token) without a second pass.
-    public func start(_ metadata: TapeMetadata, decoder: StreamDecoder = StreamDecoder()) -> Recording {
-        Recording(metadata: metadata, writer: writer, decoder: decoder, origin: MonotonicClock.now())
+    /// - Parameters:
+    ///   - decoder: decodes the body as it arrives, to classify the end
+    ///     (provider, model, end marker, first token) without a second pass.
+    ///   - origin: `t_send` on the monotonic clock: just before the request's first byte goes out.
+    public func start(
+        _ metadata: TapeMetadata, decoder: StreamDecoder = StreamDecoder(), origin: Int64 = MonotonicClock.now()
+    ) -> Recording {
+        Recording(metadata: metadata, writer: writer, decoder: decoder, origin: origin)
     }
 
     /// Commits everything and stops the writer.
@@ -47,6 +51,20 @@ public final class Recording: @unchecked Sendable {
         self.writer = writer
         self.decoder = decoder
         writer.begin(metadata)
+    }
+
+    /// Reads recorded so far.
+    public var chunkCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return seq
+    }
+
+    /// The response status, once the head has come.
+    public var responseStatus: Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        return status
     }
 
     /// Records one read. `at` is `MonotonicClock.now()` taken by the source

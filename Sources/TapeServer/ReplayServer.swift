@@ -130,7 +130,7 @@ public struct ReplayServer: Sendable {
                 status: .init(code: failure.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: failure.body)))
         }
         var headers = HTTPFields()
-        for field in tape.metadata.response?.headers ?? [] where !Self.notReplayed.contains(field.name.lowercased()) {
+        for field in HopByHop.endToEnd(tape.metadata.response?.headers ?? [], also: Self.notReplayed) {
             guard let name = HTTPField.Name(field.name) else { continue }
             headers.append(HTTPField(name: name, value: field.value))
         }
@@ -156,11 +156,8 @@ public struct ReplayServer: Sendable {
 
     static let tapeHeader = HTTPField.Name("x-tokentape-tape")!
 
-    /// Hop-by-hop headers (RFC 9110 §7.6.1) and the body framing, which this server sets itself.
-    static let notReplayed: Set<String> = [
-        "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-        "transfer-encoding", "upgrade", "content-length", "date", "server",
-    ]
+    /// The body framing and the server's own fields, which this server sets itself.
+    static let notReplayed: Set<String> = ["content-length", "date", "server"]
 
     /// A JSON error in the provider's shape.
     static func error(_ status: Int, _ message: String, provider: Provider) -> Response {

@@ -15,7 +15,7 @@ struct TokenTape: ParsableCommand {
             Record your own stream:  curl -N … | tokentape record --stdin
             """,
         subcommands: [
-            Demo.self, Record.self, List.self, Show.self, Replay.self, Serve.self, Simulate.self, Stats.self, Check.self, Compare.self, Reanalyze.self,
+            Demo.self, Record.self, Proxy.self, List.self, Show.self, Replay.self, Serve.self, Simulate.self, Stats.self, Check.self, Compare.self, Reanalyze.self,
             Tag.self, Delete.self,
         ])
 

@@ -43,11 +43,9 @@ struct Serve: ParsableCommand {
         var configuration = ReplayServer.Configuration()
         configuration.options = try replay.options()
         configuration.strict = strict
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
-            throw ValidationError("--listen '\(listen)' is not host:port, like 127.0.0.1:8788")
-        }
-        configuration.host = String(listen[..<colon])
-        configuration.port = port
+        let address = try ListenAddress(listen, example: "127.0.0.1:8788")
+        configuration.host = address.host
+        configuration.port = address.port
         let store = try self.store.open()
         let served = try store.tapes(tapes.filter()).filter { $0.endReason != nil }
         guard !served.isEmpty else {
@@ -55,28 +53,16 @@ struct Serve: ParsableCommand {
         }
         let library = TapeLibrary(served) { metadata in try store.tape(with: metadata) }
         let server = ReplayServer(library: library, configuration: configuration)
-        let outcome = ServeOutcome()
         let providers = Set(served.compactMap(\.provider?.rawValue)).sorted().joined(separator: ", ")
         let host = configuration.host
-        Task {
-            do {
+        do {
+            try AsyncWork.wait {
                 try await server.run { port in
                     Terminal.write("serving \(served.count) tapes (\(providers)) on http://\(host):\(port)\n")
                 }
-            } catch {
-                outcome.error = error
             }
-            outcome.done.signal()
-        }
-        outcome.done.wait()
-        if let error = outcome.error {
+        } catch {
             throw ValidationError("could not serve on \(listen): \(error)")
         }
     }
-}
-
-/// How the server task ended, for the waiting main thread.
-private final class ServeOutcome: @unchecked Sendable {
-    let done = DispatchSemaphore(value: 0)
-    var error: (any Error)?
 }

@@ -1,7 +1,6 @@
-import TapeCore
-
-/// Errors as each provider sends them (FORMATS.md §11.6 and §11.7), for the
-/// faults that inject them: a mid-stream error event, or a status before the stream.
+/// Errors as each provider sends them (FORMATS.md §11.6 and §11.7): for the
+/// replay faults that inject them (a mid-stream error event, a status before
+/// the stream), and for the servers' own errors (the proxy's 502).
 public enum ProviderErrors {
     /// What an injected error says, so nobody takes it for the provider's.
     public static let message = "Injected by tokentape replay (a fault, not the provider)."

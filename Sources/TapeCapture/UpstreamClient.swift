@@ -1,0 +1,76 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// How tokentape talks to an upstream: the HTTP client with the timeouts and
+/// the TLS trust the user chose. Shut it down with `shutdown()`.
+public struct UpstreamClient: Sendable {
+    public enum Trust: Sendable, Hashable {
+        /// The system's certificate authorities.
+        case system
+        /// Also these certificate authorities (a PEM file), e.g. a local test server's.
+        case caFile(String)
+        /// Any certificate: for a local server only.
+        case insecure
+    }
+
+    public struct Settings: Sendable {
+        /// Longest wait for the next byte once the request went out (`timeout_idle`); nil waits forever.
+        public var idleTimeout: Duration? = .seconds(300)
+        /// Longest a whole exchange may take (`timeout_total`); nil for no limit.
+        public var totalTimeout: Duration?
+        public var connectTimeout: Duration = .seconds(10)
+        public var trust: Trust = .system
+        /// Streams open at once to one upstream host.
+        public var connectionsPerHost = 1024
+
+        public init() {}
+    }
+
+    public let http: HTTPClient
+    public let settings: Settings
+
+    public init(_ settings: Settings) throws {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        switch settings.trust {
+        case .system: break
+        case .caFile(let path):
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw UpstreamClientError("cannot read the CA file \(path)")
+            }
+            do {
+                tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(path))]
+            } catch {
+                throw UpstreamClientError("\(path) holds no PEM certificate: \(error)")
+            }
+        case .insecure: tls.certificateVerification = .none
+        }
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls, redirectConfiguration: .disallow,
+            timeout: .init(connect: Self.amount(settings.connectTimeout), read: settings.idleTimeout.map(Self.amount)),
+            decompression: .disabled)
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = settings.connectionsPerHost
+        // The same loops as the server in front, so a proxied read and its forward share a thread.
+        http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+        self.settings = settings
+    }
+
+    /// The deadline of an exchange starting now.
+    public var deadline: NIODeadline? { settings.totalTimeout.map { .now() + Self.amount($0) } }
+
+    public func shutdown() async throws {
+        try await http.shutdown()
+    }
+
+    static func amount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
+
+public struct UpstreamClientError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
