@@ -62,6 +62,7 @@ let package = Package(
             dependencies: [
                 "TapeCore", "TapeStore", "TapeAnalysis", "TapeReplay", "TapeServer", "TapeCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         .target(name: "CEpoll", path: "Benchmarks/CEpoll"),
         .executableTarget(

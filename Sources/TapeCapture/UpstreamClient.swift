@@ -52,6 +52,8 @@ public struct UpstreamClient: Sendable {
             timeout: .init(connect: Self.amount(settings.connectTimeout), read: settings.idleTimeout.map(Self.amount)),
             decompression: .disabled)
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = settings.connectionsPerHost
+        // A refused connection is an answer: say so at once instead of retrying until the connect timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         // The same loops as the server in front, so a proxied read and its forward share a thread.
         http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
         self.settings = settings

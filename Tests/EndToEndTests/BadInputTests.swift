@@ -37,7 +37,7 @@ struct BadInputTests {
         let db = scratch.path("t.sqlite")
         let noStdin = try CLI.run(["record", "--db", db])
         #expect(noStdin.status != 0)
-        #expect(noStdin.stderr.contains("record needs --stdin"))
+        #expect(noStdin.stderr.contains("record needs a URL"))
         let noTags = try CLI.run(["tag", "1", "--db", db])
         #expect(noTags.status != 0)
         #expect(noTags.stderr.contains("at least one tag"))

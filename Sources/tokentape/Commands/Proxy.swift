@@ -43,21 +43,7 @@ struct Proxy: ParsableCommand {
     @Flag(name: .long, help: "Forward the client's Accept-Encoding instead of asking for identity.")
     var keepEncoding = false
 
-    @Option(
-        name: .long, help: ArgumentHelp("End a tape timeout_idle after this long without a byte (0 for never).", valueName: "duration"),
-        transform: DurationText.argument)
-    var idleTimeout: Double = 300
-
-    @Option(
-        name: .long, help: ArgumentHelp("End a tape timeout_total after this long in all (0 for never).", valueName: "duration"),
-        transform: DurationText.argument)
-    var totalTimeout: Double = 0
-
-    @Option(name: .long, help: ArgumentHelp("Also trust the certificate authorities in this PEM file.", valueName: "path"))
-    var caFile: String?
-
-    @Flag(name: .long, help: "Accept any upstream certificate (a local test server only).")
-    var insecure = false
+    @OptionGroup var connection: UpstreamOptions
 
     func validate() throws {
         guard let url = URL(string: upstream), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
@@ -65,7 +51,6 @@ struct Proxy: ParsableCommand {
         else {
             throw ValidationError("--upstream '\(upstream)' is not an http(s) URL, like https://api.openai.com")
         }
-        if caFile != nil && insecure { throw ValidationError("--ca-file and --insecure exclude each other: pick one") }
     }
 
     func run() throws {
@@ -75,10 +60,7 @@ struct Proxy: ParsableCommand {
         configuration.port = address.port
         configuration.tags = tag
         configuration.keepEncoding = keepEncoding
-        configuration.client.idleTimeout = idleTimeout > 0 ? .nanoseconds(Int64(idleTimeout * 1e9)) : nil
-        configuration.client.totalTimeout = totalTimeout > 0 ? .nanoseconds(Int64(totalTimeout * 1e9)) : nil
-        if let caFile { configuration.client.trust = .caFile(caFile) }
-        if insecure { configuration.client.trust = .insecure }
+        configuration.client = connection.settings
 
         let store = try self.store.open()
         let recorder = Recorder(store: store)
@@ -86,7 +68,7 @@ struct Proxy: ParsableCommand {
         let upstream = self.upstream
         let path = self.store.path
         do {
-            try AsyncWork.wait {
+            try AsyncWork<Void>.wait {
                 try await proxy.run(
                     onListening: { port in
                         Terminal.write("recording \(upstream) into \(path); proxy on http://\(address.host):\(port)\n")

@@ -7,13 +7,23 @@ import TapeStore
 
 struct Record: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Record a streaming response body piped in on standard input.",
+        abstract: "Make a streaming request and record the answer, or record a body piped in.",
         discussion: """
-            t = 0 is when tokentape starts reading; every read is timestamped the moment it \
-            returns, before any parsing, and stored byte-exact. The text is printed as it \
-            arrives; Ctrl-C stops cleanly and the tape ends client_cancelled.
+            Every read is timestamped the moment it returns, before any parsing, and stored \
+            byte-exact; keys in headers are sent and never written (the tape keeps [REDACTED]). \
+            The text is printed as it arrives, then the tape's metrics; with --repeat a progress \
+            line, then the stats of the batch. Ctrl-C stops cleanly: tapes in flight end \
+            client_cancelled and nothing is lost.
 
-            Examples:
+            As the client (t = 0 just before the request goes out):
+              tokentape record --openai gpt-4o-mini "Why is the sky blue?"          # key from OPENAI_API_KEY
+              tokentape record --anthropic claude-sonnet-4-5 "Hi"                    # ANTHROPIC_API_KEY
+              tokentape record --ollama qwen3:0.6b "Hi"                              # OLLAMA_HOST or 127.0.0.1:11434
+              tokentape record --openai m "Hi" --base-url http://127.0.0.1:8788/v1   # tokentape serve: no key
+              tokentape record https://api.openai.com/v1/chat/completions \
+                -H "Authorization: Bearer $OPENAI_API_KEY" -d @request.json --repeat 100 --concurrency 8 --rate 4
+
+            From a pipe (t = 0 when tokentape starts reading):
               curl -sN https://api.openai.com/v1/chat/completions \\
                 -H "Authorization: Bearer $OPENAI_API_KEY" -H 'Content-Type: application/json' \\
                 -d '{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}' \\
@@ -25,8 +35,16 @@ struct Record: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
+    @Argument(help: ArgumentHelp(
+        "The URL to request; with --openai, --anthropic or --ollama, the prompt.", valueName: "url or prompt"))
+    var target: String?
+
     @Flag(name: .long, help: "Read the body from standard input.")
     var stdin = false
+
+    @OptionGroup var request: RequestOptions
+    @OptionGroup var load: LoadOptions
+    @OptionGroup var connection: UpstreamOptions
 
     @Option(name: .long, help: "How the body is framed: auto, sse, ndjson or text.")
     var format: FormatChoice = .auto
@@ -52,13 +70,21 @@ struct Record: ParsableCommand {
     }
 
     func validate() throws {
-        guard stdin else {
+        if stdin {
+            guard target == nil, request.shortcut == nil else {
+                throw ValidationError("--stdin records a body piped in: give no URL and no --openai/--anthropic/--ollama with it")
+            }
+        } else if target == nil {
             throw ValidationError(
-                "record needs --stdin: pipe the response body in, e.g. curl -sN … | tokentape record --stdin")
+                "record needs a URL (or --openai MODEL \"prompt\"), or --stdin to record a body piped in: curl -sN … | tokentape record --stdin")
         }
     }
 
     func run() throws {
+        if stdin { try recordPipe() } else { try recordRequests() }
+    }
+
+    private func recordPipe() throws {
         let store = try self.store.open()
         if isatty(STDIN_FILENO) == 1 { Terminal.note("reading the stream from the terminal; end it with Ctrl-D") }
         let recorder = Recorder(store: store)

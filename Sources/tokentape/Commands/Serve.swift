@@ -56,7 +56,7 @@ struct Serve: ParsableCommand {
         let providers = Set(served.compactMap(\.provider?.rawValue)).sorted().joined(separator: ", ")
         let host = configuration.host
         do {
-            try AsyncWork.wait {
+            try AsyncWork<Void>.wait {
                 try await server.run { port in
                     Terminal.write("serving \(served.count) tapes (\(providers)) on http://\(host):\(port)\n")
                 }
