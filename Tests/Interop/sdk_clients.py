@@ -5,7 +5,10 @@ it would from the provider and must reconstruct exactly the tape's text.
 Faults must reach the SDK as the real failures would: a reset and a provider
 error event raise, a clean cut ends early, a 429 raises a rate-limit error.
 
-Usage: python sdk_clients.py TOKENTAPE_BINARY
+Usage: python sdk_clients.py TOKENTAPE_BINARY [--proxy DIR]
+With --proxy, the clients talk to `tokentape proxy` in front of `serve`
+instead (DIR/upstream.sqlite served, DIR/proxy.sqlite recorded, both left
+for the caller to compare), at the tapes' own speed.
 Exit 0 when every check passes; each failure is printed.
 """
 
@@ -27,7 +30,8 @@ from google.genai import types as genai_types
 
 TEXT = "Hello from tokentape. Grüße, 東京! 😀\nA second line, with \"quotes\" and a \\ backslash."
 BIN = sys.argv[1]
-DB = os.path.join(tempfile.mkdtemp(prefix="tokentape-sdk-"), "t.sqlite")
+PROXY_DIR = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--proxy" else None
+DB = os.path.join(PROXY_DIR, "upstream.sqlite") if PROXY_DIR else os.path.join(tempfile.mkdtemp(prefix="tokentape-sdk-"), "t.sqlite")
 failures = []
 checks = 0
 
@@ -40,29 +44,42 @@ def check(name, ok, detail=""):
         print(f"FAIL {name}: {detail}")
 
 
+def start(*arguments):
+    """A tokentape server on a free port of its own: the process and the port its first line names."""
+    process = subprocess.Popen([BIN, *arguments, "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ready, _, _ = select.select([process.stdout], [], [], 30)
+    if not ready:
+        process.kill()
+        raise RuntimeError(f"tokentape {arguments[0]} did not start within 30 s")
+    return process, int(process.stdout.readline().rsplit(":", 1)[1])
+
+
+def stop(process):
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 class Server:
-    """`tokentape serve` on a free port of its own, stopped on exit."""
+    """`tokentape serve` on a free port of its own, stopped on exit; with
+    --proxy, the port is that of `tokentape proxy` in front of it."""
 
     def __init__(self, *extra):
-        self.process = subprocess.Popen(
-            [BIN, "serve", "--db", DB, "--listen", "127.0.0.1:0", *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        ready, _, _ = select.select([self.process.stdout], [], [], 30)
-        if not ready:
-            self.process.kill()
-            raise RuntimeError("tokentape serve did not start within 30 s")
-        line = self.process.stdout.readline()
-        self.port = int(line.rsplit(":", 1)[1])
+        self.process, self.port = start("serve", "--db", DB, *extra)
+        self.proxy = None
+        if PROXY_DIR:
+            self.proxy, self.port = start(
+                "proxy", "--db", os.path.join(PROXY_DIR, "proxy.sqlite"), "--upstream", f"http://127.0.0.1:{self.port}")
 
     def __enter__(self):
         return self
 
     def __exit__(self, *_):
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        if self.proxy:
+            stop(self.proxy)  # first: it commits every tape before it exits
+        stop(self.process)
 
     def openai(self):
         return openai.OpenAI(base_url=f"http://127.0.0.1:{self.port}/v1", api_key="sk-not-a-real-key", max_retries=0)
@@ -105,7 +122,8 @@ def ollama_chat_text(client):
 
 
 def clients_reconstruct_the_text():
-    with Server("--speed", "20") as server:
+    # Through the proxy the tapes play at their own speed, so recorded gaps can be compared.
+    with Server(*([] if PROXY_DIR else ["--speed", "20"])) as server:
         client = server.openai()
         check("openai chat.completions.create(stream=True)", chat_text(client) == TEXT, repr(chat_text(client)))
 
@@ -220,7 +238,8 @@ def main():
         print("simulate failed:", made.stderr)
         return 1
     clients_reconstruct_the_text()
-    faults_reach_the_sdks()
+    if not PROXY_DIR:
+        faults_reach_the_sdks()
     if failures:
         print(f"{len(failures)} of {checks} checks failed")
         return 1
