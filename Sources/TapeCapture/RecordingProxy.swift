@@ -154,7 +154,7 @@ public struct RecordingProxy: Sendable {
             deadline: client.deadline)
         relay.attach(task)
         // The client hanging up stops the upstream at once, even while it is silent.
-        context.channel.closeFuture.whenComplete { [weak relay] _ in relay?.cancel(because: "the client went away") }
+        try? await HangUpWatcher.on(context.channel).onHangUp { [weak relay] in relay?.cancel(because: "the client went away") }
 
         let head: HTTPResponseHead
         do {

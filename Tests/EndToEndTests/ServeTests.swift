@@ -17,19 +17,10 @@ struct HTTPProbe {
     }
 
     static func post(port: Int, path: String, body: String, headers: [String: String] = [:], timeout: Int = 30) throws -> Reply {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        precondition(fd >= 0)
+        let fd = try connectLoopback(port)
         defer { close(fd) }
         var tv = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw ProbeError("connect to port \(port) failed") }
         var request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\n"
         for (k, v) in headers { request += "\(k): \(v)\r\n" }
         request += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
@@ -87,18 +78,36 @@ struct HTTPProbe {
     }
 }
 
+/// A socket connected to 127.0.0.1:port.
+func connectLoopback(_ port: Int) throws -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw ProbeError("no socket: errno \(errno)") }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else {
+        close(fd)
+        throw ProbeError("connect to port \(port) failed")
+    }
+    return fd
+}
+
 struct ProbeError: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
 }
 
-/// `serve` through the built binary, on a port of its own.
+/// `serve` (or `proxy`) through the built binary, on a port of its own.
 final class Server {
     let process: Process
     let port: Int
 
-    init(_ arguments: [String]) throws {
-        let (process, _, output, _) = try CLI.start(["serve", "--listen", "127.0.0.1:0"] + arguments)
+    init(command: String = "serve", _ arguments: [String]) throws {
+        let (process, _, output, _) = try CLI.start([command, "--listen", "127.0.0.1:0"] + arguments)
         self.process = process
         // The first line says where it listens; wait for it with a bound.
         let line = Line()
@@ -116,14 +125,27 @@ final class Server {
             let port = line.text.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
         else {
             process.terminate()
-            throw ProbeError("serve did not say where it listens: \(line.text)")
+            throw ProbeError("\(command) did not say where it listens: \(line.text)")
         }
         self.port = port
     }
 
-    deinit {
+    deinit { stop() }
+
+    /// Ctrl-C, and waits (at most 20 s) for the exit: a proxy commits its tapes first.
+    func stop() {
+        guard process.isRunning else { return }
         process.interrupt()
-        process.waitUntilExit()
+        let exited = DispatchSemaphore(value: 0)
+        let process = self.process
+        Thread {
+            process.waitUntilExit()
+            exited.signal()
+        }.start()
+        if exited.wait(timeout: .now() + 20) == .timedOut {
+            process.terminate()
+            Issue.record("\(process.arguments ?? []) did not stop within 20 s of SIGINT")
+        }
     }
 
     private final class Line: @unchecked Sendable {
@@ -269,7 +291,7 @@ struct ServeTests {
     }
 }
 
-private final class ReplyBox: @unchecked Sendable {
+final class ReplyBox: @unchecked Sendable {
     private let lock = NSLock()
     private var replies: [HTTPProbe.Reply?] = []
     func add(_ r: HTTPProbe.Reply?) { lock.withLock { replies.append(r) } }

@@ -1,0 +1,281 @@
+import Foundation
+import TapeCore
+import TapeStore
+import Testing
+
+/// `tokentape proxy` through the built binary, in front of upstreams the
+/// tests script (`ScriptedUpstream`) or `serve`.
+struct ProxyTests {
+    let scratch: Scratch
+    let db: String
+
+    init() throws {
+        scratch = try Scratch()
+        db = scratch.path("proxy.sqlite")
+    }
+
+    func proxy(_ port: Int, _ extra: [String] = []) throws -> Server {
+        try Server(command: "proxy", ["--db", db, "--upstream", "http://127.0.0.1:\(port)"] + extra)
+    }
+
+    /// Every tape the proxy recorded, with its chunks (stop the proxy first: it commits on exit).
+    func recorded() throws -> [Tape] {
+        let store = try TapeStore(path: db)
+        return try store.tapes(TapeFilter()).map { try store.tape(with: $0) }
+    }
+
+    static let answer: @Sendable (String) -> [ScriptedUpstream.Step] = { _ in
+        [
+            .head(200, ChatStream.headers), .chunk(ChatStream.role, at: 0), .chunk(ChatStream.content("Hello"), at: 30),
+            .chunk(ChatStream.content(" world"), at: 60), .chunk(ChatStream.finish, at: 90), .chunk(ChatStream.done, at: 90), .end,
+        ]
+    }
+
+    @Test("the client hanging up stops the upstream at once; the tape ends client_cancelled after the first token")
+    func clientHangUp() throws {
+        let upstream = try ScriptedUpstream { _ in
+            [.head(200, ChatStream.headers), .chunk(ChatStream.role, at: 0), .chunk(ChatStream.content("Hello"), at: 30), .waitForClose(seconds: 30)]
+        }
+        let proxy = try proxy(upstream.port)
+        let stream = try OpenStream(port: proxy.port, path: "/v1/chat/completions", body: #"{"model":"m","stream":true}"#)
+        try #require(stream.read(until: "Hello", timeout: 10), "the first token never came through")
+        stream.close()
+        let hungUp = MonotonicClock.now()
+        let upstreamClosed = try #require(upstream.waitForClientClose(timeout: 10), "the upstream connection stayed open")
+        #expect(upstreamClosed - hungUp < 1_000_000_000, "the upstream saw the close \(Double(upstreamClosed - hungUp) / 1e6) ms later")
+        proxy.stop()
+        let tape = try #require(try recorded().first)
+        #expect(tape.metadata.endReason == .clientCancelled)
+        #expect(tape.metadata.endPhase == .afterFirstToken)
+        #expect(String(decoding: tape.body, as: UTF8.self).contains("Hello"))
+    }
+
+    @Test("upstream failures are recorded and passed on as they happened: a reset, a refused connection, 429 and 500")
+    func upstreamFailures() throws {
+        let rateLimit = #"{"error":{"message":"Rate limit reached","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#
+        let serverError = #"{"error":{"message":"The server had an error","type":"server_error","param":null,"code":null}}"#
+        let upstream = try ScriptedUpstream { request in
+            if request.contains("cut") {
+                return [.head(200, ChatStream.headers), .chunk(ChatStream.role, at: 0), .chunk(ChatStream.content("partial"), at: 20), .reset]
+            }
+            if request.contains("limit") {
+                return [
+                    .head(429, [("Content-Type", "application/json"), ("Retry-After", "7"), ("Content-Length", "\(rateLimit.utf8.count)")]),
+                    .raw(rateLimit, at: 0),
+                ]
+            }
+            return [.head(500, [("Content-Type", "application/json")]), .chunk(serverError, at: 0), .end]
+        }
+        let proxy = try proxy(upstream.port)
+
+        let cut = try HTTPProbe.post(port: proxy.port, path: "/v1/chat/completions", body: #"{"model":"cut"}"#)
+        #expect(cut.status == 200)
+        #expect(!cut.cleanEnd, "a reset upstream must not look like a clean end to the client")
+        #expect(String(decoding: cut.body, as: UTF8.self).contains("partial"))
+
+        let limited = try HTTPProbe.post(port: proxy.port, path: "/v1/chat/completions", body: #"{"model":"limit"}"#)
+        #expect(limited.status == 429)
+        #expect(limited.headers["retry-after"] == "7")
+        #expect(String(decoding: limited.body, as: UTF8.self) == rateLimit)
+
+        let failed = try HTTPProbe.post(port: proxy.port, path: "/v1/chat/completions", body: #"{"model":"other"}"#)
+        #expect(failed.status == 500)
+        #expect(String(decoding: failed.body, as: UTF8.self) == serverError)
+        proxy.stop()
+
+        // Nothing listens on a port just closed: the connection is refused.
+        let closedPort = try ScriptedUpstream { _ in [] }
+        let refusedPort = closedPort.port
+        closedPort.stop()
+        let refusing = try self.proxy(refusedPort)
+        let refused = try HTTPProbe.post(port: refusing.port, path: "/v1/messages", body: #"{"model":"m"}"#)
+        #expect(refused.status == 502)
+        let text = String(decoding: refused.body, as: UTF8.self)
+        #expect(text.contains(#""type":"error""#) && text.contains("refused"), "\(text)")  // Anthropic's error shape
+        refusing.stop()
+
+        let tapes = try recorded()
+        try #require(tapes.count == 4)
+        #expect(tapes[0].metadata.endReason == .reset)
+        #expect(tapes[0].metadata.endPhase == .afterFirstToken)
+        #expect(tapes[1].metadata.response?.status == 429)
+        #expect(tapes[1].metadata.endReason == .providerError)
+        #expect(tapes[1].body == Array(rateLimit.utf8))
+        #expect(tapes[2].metadata.response?.status == 500)
+        #expect(tapes[2].metadata.endReason == .providerError)
+        #expect(tapes[3].metadata.endReason == .reset)
+        #expect(tapes[3].metadata.response == nil)
+        #expect(tapes[3].metadata.endDetail?.contains("refused") == true, "\(tapes[3].metadata.endDetail ?? "")")
+    }
+
+    @Test("SIGKILL mid-stream: the next open marks the tape interrupted, and it holds every chunk older than the batch window")
+    func killedMidStream() throws {
+        let upstream = try ScriptedUpstream { _ in
+            [.head(200, ChatStream.headers)] + (0..<40).map { .chunk(ChatStream.content("w\($0) "), at: Double($0) * 50) } + [.end]
+        }
+        let proxy = try proxy(upstream.port)
+        let port = proxy.port
+        Thread { _ = try? HTTPProbe.post(port: port, path: "/v1/chat/completions", body: "{}") }.start()
+        let sent = upstream.waitForSent(20, timeout: 20)
+        try #require(sent.count >= 20)
+        kill(proxy.process.processIdentifier, SIGKILL)
+        let killed = MonotonicClock.now()
+        proxy.process.waitUntilExit()
+
+        let store = try TapeStore(path: db)
+        #expect(store.interruptedOnOpen.count == 1)
+        let metadata = try #require(try store.tapes(TapeFilter()).first)
+        #expect(metadata.endReason == .interrupted)
+        let tape = try store.tape(with: metadata)
+        // The writer commits at most 50 ms after a read; allow a debug build on a busy machine 250 ms more.
+        let surelyCommitted = upstream.sent.filter { $0 < killed - 300_000_000 }.count
+        #expect(tape.chunks.count >= surelyCommitted, "\(tape.chunks.count) chunks on tape, \(surelyCommitted) sent over 300 ms before the kill")
+        #expect(surelyCommitted >= 10)
+        let text = String(decoding: tape.body, as: UTF8.self)
+        for k in 0..<surelyCommitted { #expect(text.contains("w\(k) "), "chunk \(k) missing") }
+    }
+
+    @Test("50 streams at once through one proxy: 50 complete tapes, none missing a chunk, none mixed up")
+    func fiftyAtOnce() throws {
+        let upstreamDB = scratch.path("upstream.sqlite")
+        let made = try CLI.run(["simulate", "--db", upstreamDB, "--count", "50", "--ttft", "50ms", "--icl", "10ms", "--jitter", "5ms"])
+        try #require(made.status == 0, "\(made.stderr)")
+        let serve = try Server(["--db", upstreamDB])
+        let proxy = try proxy(serve.port)
+        let port = proxy.port
+        let replies = ReplyBox()
+        DispatchQueue.concurrentPerform(iterations: 50) { i in
+            replies.add(try? HTTPProbe.post(port: port, path: "/v1/chat/completions", body: "{}", headers: ["X-Tokentape-Tape": "\(i + 1)"]))
+        }
+        proxy.stop()
+        let upstream = try TapeStore(path: upstreamDB)
+        for reply in replies.all {
+            let reply = try #require(reply)
+            let number = try #require(reply.headers["x-tokentape-tape"].flatMap { Int64($0) })
+            #expect(reply.body == (try upstream.tape(.number(number))).body, "the client's copy of tape \(number)")
+        }
+        let tapes = try recorded()
+        #expect(tapes.count == 50)
+        var seen: Set<Int64> = []
+        for tape in tapes {
+            #expect(tape.metadata.endReason == .completed)
+            let number = try #require(tape.metadata.response?.header("x-tokentape-tape").flatMap { Int64($0) })
+            seen.insert(number)
+            #expect(tape.body == (try upstream.tape(.number(number))).body, "the proxy's tape of upstream tape \(number)")
+        }
+        #expect(seen.count == 50)
+    }
+
+    @Test("keys are forwarded upstream and written nowhere: not in the database file, its WAL or its shared memory")
+    func secretsStayOffDisk() throws {
+        let bearer = "sk-proj-TOKENTAPEtestSECRET0123456789abcdef"
+        let apiKey = "sk-ant-api03-TOKENTAPEtestSECRET0123456789"
+        let queryKey = "AIzaTOKENTAPEtestSECRET0123456789abcdefghi"
+        let upstream = try ScriptedUpstream(Self.answer)
+        // Held open so the WAL outlives the proxy and can be searched too.
+        let watcher = try TapeStore(path: db)
+        let proxy = try proxy(upstream.port, ["--tag", "run"])
+        let reply = try HTTPProbe.post(
+            port: proxy.port, path: "/v1/chat/completions?key=\(queryKey)", body: #"{"model":"m"}"#,
+            headers: ["Authorization": "Bearer \(bearer)", "x-api-key": apiKey, "X-Tokentape-Tag": "secret-test"])
+        #expect(reply.status == 200)
+        proxy.stop()
+
+        let forwarded = try #require(upstream.requests.first)
+        #expect(forwarded.contains(bearer) && forwarded.contains(apiKey) && forwarded.contains(queryKey), "the keys must reach the upstream")
+        #expect(!forwarded.lowercased().contains("x-tokentape-tag"), "the tag header is ours, not the upstream's")
+        #expect(forwarded.contains("Accept-Encoding: identity"))
+        var searched = 0
+        for suffix in ["", "-wal", "-shm"] {
+            guard let bytes = FileManager.default.contents(atPath: db + suffix) else { continue }
+            searched += 1
+            for secret in [bearer, apiKey, queryKey] {
+                #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) found in \(db + suffix)")
+            }
+        }
+        #expect(searched >= 2, "the database and its WAL should both exist while a connection is open")
+        let tape = try #require(try watcher.tapes(TapeFilter()).first)
+        #expect(tape.tags.sorted() == ["run", "secret-test"])
+        #expect(tape.request?.headers.first { $0.name.lowercased() == "authorization" }?.value == "Bearer [REDACTED]")
+        try watcher.close()
+    }
+
+    @Test("an https upstream: trusted through --ca-file or --insecure, refused with a clear error otherwise")
+    func httpsUpstream() throws {
+        let cert = scratch.path("cert.pem")
+        let key = scratch.path("key.pem")
+        let openssl = try SDKInteropTests().run(
+            "/usr/bin/openssl",
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+             "-addext", "subjectAltName=IP:127.0.0.1"], timeout: 60)
+        try #require(openssl.0 == 0, "\(openssl.1)")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Interop/tls_upstream.py").path
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        server.arguments = [script, cert, key]
+        let pipe = Pipe()
+        server.standardOutput = pipe
+        try server.run()
+        defer {
+            // SIGKILL: a Python started from here may inherit an ignored SIGTERM.
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
+        let line = String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self)
+        let port = try #require(Int(line.trimmingCharacters(in: .whitespacesAndNewlines)), "tls_upstream.py said '\(line)'")
+        let upstream = "https://127.0.0.1:\(port)"
+
+        for trust in [["--ca-file", cert], ["--insecure"]] {
+            let proxy = try Server(command: "proxy", ["--db", db, "--upstream", upstream] + trust)
+            let reply = try HTTPProbe.post(port: proxy.port, path: "/v1/chat/completions", body: "{}")
+            #expect(reply.status == 200, "\(trust)")
+            #expect(String(decoding: reply.body, as: UTF8.self).contains("over TLS"), "\(trust)")
+            proxy.stop()
+        }
+        let untrusting = try Server(command: "proxy", ["--db", db, "--upstream", upstream])
+        let refused = try HTTPProbe.post(port: untrusting.port, path: "/v1/chat/completions", body: "{}")
+        #expect(refused.status == 502)
+        untrusting.stop()
+        let tapes = try recorded()
+        try #require(tapes.count == 3)
+        #expect(tapes[0].metadata.endReason == .completed && tapes[1].metadata.endReason == .completed)
+        #expect(tapes[2].metadata.endReason == .reset)
+        #expect(tapes[2].metadata.endDetail?.lowercased().contains("certificate") == true, "\(tapes[2].metadata.endDetail ?? "")")
+    }
+}
+
+/// A request left open, read a piece at a time.
+final class OpenStream {
+    private var fd: Int32
+    private(set) var received: [UInt8] = []
+
+    init(port: Int, path: String, body: String) throws {
+        fd = try connectLoopback(port)
+        let request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+    }
+
+    /// Reads until the text has arrived (true) or the timeout or the end came first (false).
+    func read(until text: String, timeout: Double) -> Bool {
+        let deadline = MonotonicClock.now() + Int64(timeout * 1e9)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while !String(decoding: received, as: UTF8.self).contains(text) {
+            let left = deadline - MonotonicClock.now()
+            guard left > 0 else { return false }
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, Int32(left / 1_000_000) + 1) > 0 else { continue }
+            let n = recv(fd, &buffer, buffer.count, 0)
+            guard n > 0 else { return false }
+            received += buffer[0..<n]
+        }
+        return true
+    }
+
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+
+    deinit { close() }
+}
