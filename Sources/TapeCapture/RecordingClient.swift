@@ -80,9 +80,14 @@ public final class RecordingClient: Sendable {
             relay.attach(client.http.execute(request: upstream, delegate: relay, eventLoop: .delegateAndChannel(on: loop), deadline: client.deadline))
             for try await part in body { onEvents(part.events) }
         } catch {
-            // A request that could not even be made ends its tape here; others ended in the relay.
+            // A request that could not even be made, or a reader cancelled before the relay heard
+            // of it, ends its tape here; the relay's own end, later, finds it ended.
             if ended.withLockedValue({ $0 }) == nil {
-                let (ending, _) = recording.finish(.reset, at: MonotonicClock.now(), detail: "\(error)")
+                let (transport, detail): (TransportEnd, String) =
+                    if let reason = relay.cancellation { (.cancelled, reason) }
+                    else if error is CancellationError { (.cancelled, "cancelled") }
+                    else { UpstreamRelay.transportEnd(of: error) }
+                let (ending, _) = recording.finish(transport, at: MonotonicClock.now(), detail: detail)
                 ended.withLockedValue { $0 = ending }
             }
         }

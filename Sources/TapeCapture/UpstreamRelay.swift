@@ -91,6 +91,9 @@ public final class UpstreamRelay: HTTPClientResponseDelegate, NIOAsyncSequencePr
         task?.cancel()
     }
 
+    /// Why the exchange was cancelled, if it was.
+    public var cancellation: String? { state.withLockedValue { $0.cancelled } }
+
     // MARK: HTTPClientResponseDelegate, called on `loop`
 
     public func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
