@@ -62,6 +62,9 @@ let package = Package(
             dependencies: [
                 "TapeCore", "TapeStore", "TapeAnalysis", "TapeReplay", "TapeServer", "TapeCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         .target(name: "CEpoll", path: "Benchmarks/CEpoll"),

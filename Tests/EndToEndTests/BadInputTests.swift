@@ -72,18 +72,31 @@ struct BadInputTests {
         #expect(try CLI.run(["list", "--json", "--db", db]).out == "[\n\n]\n")
     }
 
-    @Test("the demo records, shows the tape and its events")
+    @Test("the demo records a batch through the proxy from its own made-up provider, analyses it and replays the stalled tape")
     func demo() throws {
         let db = scratch.path("demo.sqlite")
+        let started = Date()
         let result = try CLI.run(["demo", "--db", db], timeout: 60)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.out.contains("tokentape records every read of a stream"))
-        #expect(result.out.contains("end       completed"))
-        #expect(result.out.contains("role_only"))
+        #expect(Date().timeIntervalSince(started) < 60)
+        #expect(result.out.contains("12 tapes · 9 completed · 3 dropped (25.0%)"), "\(result.out)")
+        #expect(result.out.contains("By profile"))
+        #expect(result.out.contains("Replaying tape"))
+        #expect(result.out.contains("plays it back exactly"))  // the replayed text
+        #expect(result.out.contains("Try next"))
         let list = try JSONSerialization.jsonObject(with: CLI.run(["list", "--json", "--db", db]).stdout) as! [[String: Any]]
-        #expect(list.count == 1)
-        #expect(list[0]["tags"] as? [String] == ["demo"])
-        #expect(list[0]["provider"] as? String == "openai-chat")
+        #expect(list.count == 12)
+        var endsByProfile: [String: Set<String>] = [:]
+        for tape in list {
+            #expect(tape["source"] as? String == "proxy")
+            let tags = tape["tags"] as? [String] ?? []
+            #expect(tags.contains("demo"))
+            let profile = tags.first { $0 != "demo" } ?? "?"
+            endsByProfile[profile, default: []].insert(tape["end_reason"] as? String ?? "?")
+        }
+        #expect(endsByProfile == ["fast": ["completed"], "slow-start": ["completed"], "stall": ["completed"], "cut-off": ["eof_without_done"]])
+        let stalls = try CLI.run(["check", "--tag", "stall", "--stall-max", "1s", "--db", db])
+        #expect(stalls.status == 1, "the stall profile's 1.5 s gaps must fail a 1 s gate: \(stalls.out)")
     }
 }
 

@@ -48,8 +48,12 @@ public struct TokenTimeline: Sendable, Hashable {
     }
 
     /// N, the output tokens, and where the number comes from.
+    ///
+    /// A usage below the number of token-bearing events is not a final count:
+    /// Anthropic's `message_start` carries `output_tokens: 1`, and a stream cut
+    /// before its `message_delta` leaves only that. The events then bound N.
     public var outputTokens: (count: Int, source: TokenSource)? {
-        if let n = usage?.output { return (n, .usage) }
+        if let n = usage?.output, n >= tokenTimes.count { return (n, .usage) }
         if !tokenTimes.isEmpty { return (tokenTimes.count, .lowerBound) }
         return nil
     }
