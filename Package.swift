@@ -31,10 +31,12 @@ let package = Package(
             ]),
         .target(name: "TapeAnalysis", dependencies: ["TapeCore"]),
         .target(name: "TapeReplay", dependencies: ["TapeCore"]),
+        // NIO glue the replay server and the proxy share.
+        .target(name: "TapeNIO", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "TapeServer",
             dependencies: [
-                "TapeCore", "TapeReplay",
+                "TapeCore", "TapeReplay", "TapeNIO",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -45,7 +47,7 @@ let package = Package(
         .target(
             name: "TapeCapture",
             dependencies: [
-                "TapeCore", "TapeStore",
+                "TapeCore", "TapeStore", "TapeNIO",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -12,6 +12,7 @@ import TapeStore
 ///   bash Tests/Interop/setup.sh Benchmarks/requirements.txt .venv-bench   # asciinema 2.4.0, the peer
 ///   .build/release/tokentape-bench replay [--chunks N] [--runs R]
 ///   .build/release/tokentape-bench serve [--streams N] [--tapes T] [--chunks C] [--runs R]
+///   .build/release/tokentape-bench proxy [--requests N] [--runs R]   # beside mitmdump from .venv-bench
 ///
 /// Each store variant runs in a child process of its own, so its peak memory is its own.
 @main
@@ -41,6 +42,10 @@ enum Bench {
             let streams = option("--streams", 1000)
             try ServeBench.run(
                 streams: streams, tapes: option("--tapes", streams), chunks: option("--chunks", 50), runs: option("--runs", 3))
+        case "proxy":
+            var mitmdump = ".venv-bench/bin/mitmdump"
+            if let i = args.firstIndex(of: "--mitmdump"), i + 1 < args.count { mitmdump = args[i + 1] }
+            try ProxyBench.run(requests: option("--requests", 200), runs: option("--runs", 3), mitmdump: mitmdump)
         case "analysis-generate":
             try AnalysisBench.generate(args[0], tapes: Int(args[1])!, chunks: Int(args[2])!)
         case "decode":
@@ -50,6 +55,7 @@ enum Bench {
             print("       tokentape-bench analysis [--tapes N] [--chunks C] [--runs R] [--db PATH]")
             print("       tokentape-bench replay [--chunks N] [--runs R] [--asciinema PATH]")
             print("       tokentape-bench serve [--streams N] [--tapes T] [--chunks C] [--runs R]")
+            print("       tokentape-bench proxy [--requests N] [--runs R] [--mitmdump PATH]")
         }
     }
 }

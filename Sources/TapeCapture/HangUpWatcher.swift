@@ -15,6 +15,14 @@ final class HangUpWatcher: ChannelInboundHandler, Sendable {
 
     /// The connection's watcher, installed if it has none yet.
     static func on(_ channel: any Channel) async throws -> HangUpWatcher {
+        // On the channel's loop (the proxy runs there): no hop.
+        if channel.eventLoop.inEventLoop {
+            let pipeline = channel.pipeline.syncOperations
+            if let watcher = try? pipeline.handler(type: HangUpWatcher.self) { return watcher }
+            let watcher = HangUpWatcher()
+            try pipeline.addHandler(watcher, position: .first)
+            return watcher
+        }
         if let watcher = try? await channel.pipeline.handler(type: HangUpWatcher.self).get() { return watcher }
         let watcher = HangUpWatcher()
         try await channel.pipeline.addHandler(watcher, position: .first).get()

@@ -72,13 +72,12 @@ public final class RecordingClient: Sendable {
         let key = ObjectIdentifier(relay)
         inFlight.withLockedValue { $0[key] = relay }
         defer { _ = inFlight.withLockedValue { $0.removeValue(forKey: key) } }
-        let body = relay.makeBody()
         do {
             let upstream = try HTTPClient.Request(
                 url: request.url, method: .init(rawValue: request.method), headers: headers,
                 body: request.body.map { .bytes($0) })
             relay.attach(client.http.execute(request: upstream, delegate: relay, eventLoop: .delegateAndChannel(on: loop), deadline: client.deadline))
-            for try await part in body { onEvents(part.events) }
+            while let parts = try await relay.nextParts() { onEvents(parts.flatMap(\.events)) }
         } catch {
             // A request that could not even be made, or a reader cancelled before the relay heard
             // of it, ends its tape here; the relay's own end, later, finds it ended.

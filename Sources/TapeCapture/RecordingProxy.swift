@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import TapeNIO
 import NIOCore
 import NIOHTTP1
 import TapeCore
@@ -92,7 +93,11 @@ public struct RecordingProxy: Sendable {
         let onFinish: @Sendable (Finished) -> Void
 
         func respond(to request: Request, context: ProxyRequestContext) async throws -> Response {
-            try await proxy.exchange(request, context: context, client: client, onFinish: onFinish)
+            // The whole exchange on the client connection's loop, where the upstream reads arrive
+            // too (`.delegateAndChannel(on:)`): a chunk goes from one socket to the other on one thread.
+            try await withTaskExecutorPreference(EventLoopExecutor(context.channel.eventLoop)) {
+                try await proxy.exchange(request, context: context, client: client, onFinish: onFinish)
+            }
         }
     }
 
@@ -148,7 +153,6 @@ public struct RecordingProxy: Sendable {
                 uid: recording.uid, method: method, path: path, status: recording.responseStatus,
                 chunks: recording.chunkCount, ending: ending))
         }
-        let parts = relay.makeBody()
         let task = client.http.execute(
             request: upstreamRequest, delegate: relay, eventLoop: .delegateAndChannel(on: context.channel.eventLoop),
             deadline: client.deadline)
@@ -173,25 +177,32 @@ public struct RecordingProxy: Sendable {
         return Response(
             status: .init(code: Int(head.status.code), reasonPhrase: head.status.reasonPhrase), headers: headers,
             body: ResponseBody { writer in
-                do {
-                    // Stopping the proxy stops the upstream too; the tape ends client_cancelled.
-                    try await withTaskCancellationOrGracefulShutdownHandler {
-                        for try await part in parts {
-                            try await writer.write(part.buffer)
+                try await withTaskExecutorPreference(EventLoopExecutor(context.channel.eventLoop)) {
+                    do {
+                        // Stopping the proxy stops the upstream too; the tape ends client_cancelled.
+                        try await withTaskCancellationOrGracefulShutdownHandler {
+                            // All the reads that came while the last write went out, in one write.
+                            while let parts = try await relay.nextParts() {
+                                if parts.count == 1 {
+                                    try await writer.write(parts[0].buffer)
+                                } else {
+                                    try await writer.write(contentsOf: parts.map(\.buffer))
+                                }
+                            }
+                        } onCancelOrGracefulShutdown: {
+                            relay.cancel(because: "the proxy stopped")
                         }
-                    } onCancelOrGracefulShutdown: {
-                        relay.cancel(because: "the proxy stopped")
+                    } catch let error as UpstreamFailure {
+                        throw error
+                    } catch {
+                        // Either side failed mid-body. Stop the upstream (a no-op when it was the
+                        // one that failed), and cut the client's connection the same abrupt way:
+                        // never a fake clean end.
+                        relay.cancel(because: "the client went away")
+                        throw UpstreamFailure()
                     }
-                } catch let error as UpstreamFailure {
-                    throw error
-                } catch {
-                    // Either side failed mid-body. Stop the upstream (a no-op when it was the
-                    // one that failed), and cut the client's connection the same abrupt way:
-                    // never a fake clean end.
-                    relay.cancel(because: "the client went away")
-                    throw UpstreamFailure()
+                    try await writer.finish(nil)
                 }
-                try await writer.finish(nil)
             })
     }
 

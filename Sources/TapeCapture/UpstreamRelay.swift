@@ -17,11 +17,8 @@ import TapeStore
 ///
 /// The tape ends here too, whatever ends the exchange: the body's clean end,
 /// an upstream failure, a timeout, or `cancel()` when the client goes away.
-public final class UpstreamRelay: HTTPClientResponseDelegate, NIOAsyncSequenceProducerDelegate, Sendable {
+public final class UpstreamRelay: HTTPClientResponseDelegate, Sendable {
     public typealias Response = Void
-    public typealias Body = NIOThrowingAsyncSequenceProducer<
-        Part, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, UpstreamRelay
-    >
 
     /// One read from the upstream, and the events it completed.
     public struct Part: Sendable {
@@ -38,8 +35,16 @@ public final class UpstreamRelay: HTTPClientResponseDelegate, NIOAsyncSequencePr
     private let loop: any EventLoop
     private let state = NIOLockedValueBox(State())
 
+    /// Reads waiting for the reader beyond this many pause the upstream.
+    static let highWatermark = 256
+
     private struct State {
-        var source: Body.Source?
+        /// Reads the reader has not taken yet.
+        var queue: [Part] = []
+        /// The reader, waiting for reads.
+        var reader: CheckedContinuation<[Part]?, any Error>?
+        /// How the body ended, once it did: nil for a clean end.
+        var ended: (any Error)??
         var task: HTTPClient.Task<Void>?
         /// The upstream read waiting for the reader to catch up.
         var paused: EventLoopPromise<Void>?
@@ -62,14 +67,38 @@ public final class UpstreamRelay: HTTPClientResponseDelegate, NIOAsyncSequencePr
         head = headPromise.futureResult
     }
 
-    /// The body's reads, in order; iterate it once. Ends with an error when the
-    /// upstream failed.
-    public func makeBody() -> Body {
-        // A few reads in flight: enough to keep the upstream busy, little to hold.
-        let made = Body.makeSequence(
-            backPressureStrategy: .init(lowWatermark: 4, highWatermark: 32), finishOnDeinit: false, delegate: self)
-        state.withLockedValue { $0.source = made.source }
-        return made.sequence
+    /// The reads that came since the last call, in order (all of them, so a
+    /// reader that fell behind forwards them in one write); nil at the body's
+    /// clean end. Throws the upstream's failure, or when the task is cancelled.
+    public func nextParts() async throws -> [Part]? {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (reader: CheckedContinuation<[Part]?, any Error>) in
+                let (parts, ended, paused) = state.withLockedValue { state -> ([Part], (any Error)??, EventLoopPromise<Void>?) in
+                    if !state.queue.isEmpty || state.ended != nil {
+                        defer {
+                            state.queue = []
+                            state.paused = nil
+                        }
+                        return (state.queue, state.ended, state.paused)
+                    }
+                    state.reader = reader
+                    return ([], nil, nil)
+                }
+                paused?.succeed()
+                if !parts.isEmpty {
+                    reader.resume(returning: parts)
+                } else if let ended {
+                    if let error = ended { reader.resume(throwing: error) } else { reader.resume(returning: nil) }
+                }
+            }
+        } onCancel: {
+            let reader = state.withLockedValue { state in
+                defer { state.reader = nil }
+                return state.reader
+            }
+            reader?.resume(throwing: CancellationError())
+            cancel(because: "the reader went away")
+        }
     }
 
     /// Remembers the client task, so `cancel()` can stop the upstream.
@@ -108,15 +137,20 @@ public final class UpstreamRelay: HTTPClientResponseDelegate, NIOAsyncSequencePr
     public func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
         let now = MonotonicClock.now()
         let events = recording.received(Array(buffer.readableBytesView), at: now)
-        guard let source = state.withLockedValue({ $0.source }) else { return loop.makeSucceededVoidFuture() }
-        switch source.yield(Part(buffer: buffer, events: events)) {
-        case .produceMore, .dropped:
-            return loop.makeSucceededVoidFuture()
-        case .stopProducing:
+        let part = Part(buffer: buffer, events: events)
+        let (reader, paused) = state.withLockedValue { state -> (CheckedContinuation<[Part]?, any Error>?, EventLoopPromise<Void>?) in
+            if let reader = state.reader {
+                state.reader = nil
+                return (reader, nil)
+            }
+            state.queue.append(part)
+            guard state.queue.count >= Self.highWatermark else { return (nil, nil) }
             let promise = loop.makePromise(of: Void.self)
-            state.withLockedValue { $0.paused = promise }
-            return promise.futureResult
+            state.paused = promise
+            return (nil, promise)
         }
+        reader?.resume(returning: [part])
+        return paused?.futureResult ?? loop.makeSucceededVoidFuture()
     }
 
     public func didReceiveError(task: HTTPClient.Task<Void>, _ error: any Error) {
@@ -131,41 +165,26 @@ public final class UpstreamRelay: HTTPClientResponseDelegate, NIOAsyncSequencePr
 
     private func end(_ transport: TransportEnd, detail: String?, error: (any Error)?) {
         let now = MonotonicClock.now()
-        let (source, paused, headDelivered, first) = state.withLockedValue { state in
+        let (reader, paused, headDelivered, first) = state.withLockedValue { state in
             defer {
                 state.finished = true
-                state.source = nil
+                state.reader = nil
                 state.paused = nil
+                if state.ended == nil { state.ended = .some(error) }
             }
-            return (state.source, state.paused, state.headDelivered, !state.finished)
+            return (state.reader, state.paused, state.headDelivered, !state.finished)
         }
         guard first else { return }
         let (ending, rest) = recording.finish(transport, at: now, detail: detail)
         onFinish(ending, rest)
         if let error {
-            source?.finish(error)
+            reader?.resume(throwing: error)
             if !headDelivered { headPromise.fail(error) }
         } else {
-            source?.finish()
+            reader?.resume(returning: nil)
             if !headDelivered { headPromise.fail(HTTPClientError.remoteConnectionClosed) }
         }
         paused?.succeed()
-    }
-
-    // MARK: NIOAsyncSequenceProducerDelegate, called from the reader's side
-
-    public func produceMore() {
-        let paused = state.withLockedValue { state in
-            defer { state.paused = nil }
-            return state.paused
-        }
-        paused?.succeed()
-    }
-
-    public func didTerminate() {
-        // The reader is gone before the body ended: the client went away.
-        let finished = state.withLockedValue { $0.finished }
-        if !finished { cancel(because: "the reader went away") }
     }
 
     /// How an HTTP client error ended the transport, and what to tell the user.

@@ -2,6 +2,7 @@ import Hummingbird
 import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
+import TapeNIO
 import TapeReplay
 
 /// Writes a schedule into a response body from the connection's own event
@@ -12,7 +13,7 @@ import TapeReplay
 /// 1,000 streams at 50 writes/s that saturated two cores and made the p99
 /// lateness 25–35 ms. On the event loop the timer is one entry in NIO's timer
 /// heap and the write goes straight to the channel.
-final class ConnectionPacer: TaskExecutor {
+final class ConnectionPacer: Sendable {
     let loop: any EventLoop
     /// Set when the server shuts down: a replay can last minutes, and the
     /// user who pressed Ctrl-C wants the server gone now, not after it.
@@ -31,7 +32,7 @@ final class ConnectionPacer: TaskExecutor {
     /// at once). Throws `ReplayStopped` when the server shuts down or the
     /// task is cancelled, which cuts the connection.
     func play(_ writes: [ReplaySchedule.Write], speed: Double, into writer: inout any ResponseBodyWriter) async throws {
-        try await withTaskExecutorPreference(self) {
+        try await withTaskExecutorPreference(EventLoopExecutor(loop)) {
             try await withTaskCancellationOrGracefulShutdownHandler {
                 let start = NIODeadline.now()
                 for write in writes {
@@ -60,12 +61,6 @@ final class ConnectionPacer: TaskExecutor {
         _ = try? await scheduled.futureResult.get()
         state.withLockedValue { $0.timer = nil }
         if state.withLockedValue(\.stopping) { throw ReplayStopped() }
-    }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        let executor = asUnownedTaskExecutor()
-        loop.execute { job.runSynchronously(on: executor) }
     }
 }
 
