@@ -13,6 +13,10 @@ final class BenchUpstream: @unchecked Sendable {
     private let listener: Int32
     private let lock = NSLock()
     private var sends: [String: [Int64]] = [:]
+    private var accepted = 0
+
+    /// Connections accepted so far: a proxy that keeps its upstream connections alive opens few.
+    var connections: Int { lock.withLock { accepted } }
 
     init() throws {
         listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -35,6 +39,7 @@ final class BenchUpstream: @unchecked Sendable {
             while true {
                 let fd = accept(listener, nil, nil)
                 guard fd >= 0 else { return }
+                self.lock.withLock { self.accepted += 1 }
                 var one: Int32 = 1
                 setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
                 Thread { self.serve(fd) }.start()

@@ -48,7 +48,7 @@ enum ProxyBench {
                     firstByte[target.name, default: []].append(Double(exchange.firstByte - exchange.started) / 1e6)
                 }
             }
-            print("First content byte, \(keepAlive ? "kept-alive connection" : "new connection each request") (ms; \(requests) requests each):")
+            print("First content byte, \(keepAlive ? "kept-alive connection" : "new connection each request") (ms; \(requests) requests each; upstream connections so far: \(upstream.connections)):")
             report(firstByte, targets: targets)
         }
 

@@ -39,7 +39,11 @@ public final class Recording: @unchecked Sendable {
     private let lock = NSLock()
     private var decoder: StreamDecoder
     private var outcome = StreamOutcome()
-    private var timeline = TokenTimeline.Builder()
+    /// Built live for the metrics row, up to `liveTimelineLimit` token events;
+    /// past that it is dropped and the analysis rebuilds it from the chunks,
+    /// so recording a huge stream takes flat memory.
+    private var timeline: TokenTimeline.Builder? = TokenTimeline.Builder()
+    static let liveTimelineLimit = 100_000
     private var lastRead: Int64 = 0
     private var status: Int?
     private var seq = 0
@@ -80,11 +84,12 @@ public final class Recording: @unchecked Sendable {
         let events = decoder.feed(bytes, chunk: seq)
         seq += 1
         lastRead = chunk.t
-        timeline.read(at: chunk.t)
+        timeline?.read(at: chunk.t)
         for event in events {
             outcome.add(event)
-            timeline.add(event, at: chunk.t)
+            timeline?.add(event, at: chunk.t)
         }
+        if let count = timeline?.tokenCount, count > Self.liveTimelineLimit { timeline = nil }
         return events
     }
 
@@ -107,13 +112,13 @@ public final class Recording: @unchecked Sendable {
         let events = decoder.finish()
         for event in events {
             outcome.add(event)
-            timeline.add(event, at: lastRead)
+            timeline?.add(event, at: lastRead)
         }
         let provider = decoder.provider ?? .text
         let ending = TapeWriter.Ending(
             reason: outcome.endReason(provider: provider, transport: transport, status: status),
             phase: outcome.phase, detail: detail, tEnd: now - origin, provider: provider, model: decoder.model,
-            timeline: timeline.build())
+            timeline: timeline?.build())
         self.ending = ending
         writer.finish(uid, ending)
         return (ending, events)

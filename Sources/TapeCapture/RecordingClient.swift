@@ -76,7 +76,7 @@ public final class RecordingClient: Sendable {
             let upstream = try HTTPClient.Request(
                 url: request.url, method: .init(rawValue: request.method), headers: headers,
                 body: request.body.map { .bytes($0) })
-            relay.attach(client.http.execute(request: upstream, delegate: relay, eventLoop: .delegateAndChannel(on: loop), deadline: client.deadline))
+            relay.attach(client.http.execute(request: upstream, delegate: relay, eventLoop: .delegate(on: loop), deadline: client.deadline))
             while let parts = try await relay.nextParts() { onEvents(parts.flatMap(\.events)) }
         } catch {
             // A request that could not even be made, or a reader cancelled before the relay heard

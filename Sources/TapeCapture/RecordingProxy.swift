@@ -93,8 +93,8 @@ public struct RecordingProxy: Sendable {
         let onFinish: @Sendable (Finished) -> Void
 
         func respond(to request: Request, context: ProxyRequestContext) async throws -> Response {
-            // The whole exchange on the client connection's loop, where the upstream reads arrive
-            // too (`.delegateAndChannel(on:)`): a chunk goes from one socket to the other on one thread.
+            // The whole exchange on the client connection's loop, where the upstream reads are
+            // handed over too (`.delegate(on:)`): no hop through Swift's global executor.
             try await withTaskExecutorPreference(EventLoopExecutor(context.channel.eventLoop)) {
                 try await proxy.exchange(request, context: context, client: client, onFinish: onFinish)
             }
@@ -153,8 +153,11 @@ public struct RecordingProxy: Sendable {
                 uid: recording.uid, method: method, path: path, status: recording.responseStatus,
                 chunks: recording.chunkCount, ending: ending))
         }
+        // The delegate (timestamp, tape, hand-over) runs on this connection's loop; the upstream
+        // connection may live on another: `.delegateAndChannel(on:)` made the pool open a new
+        // upstream connection for every request (a TLS handshake each, against a real API).
         let task = client.http.execute(
-            request: upstreamRequest, delegate: relay, eventLoop: .delegateAndChannel(on: context.channel.eventLoop),
+            request: upstreamRequest, delegate: relay, eventLoop: .delegate(on: context.channel.eventLoop),
             deadline: client.deadline)
         relay.attach(task)
         // The client hanging up stops the upstream at once, even while it is silent.

@@ -54,7 +54,7 @@ public struct UpstreamClient: Sendable {
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = settings.connectionsPerHost
         // A refused connection is an answer: say so at once instead of retrying until the connect timeout.
         configuration.connectionPool.retryConnectionEstablishment = false
-        // The same loops as the server in front, so a proxied read and its forward share a thread.
+        // The same loops as the server in front, so a proxied read is handed over without a thread of its own.
         http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
         self.settings = settings
     }

@@ -55,7 +55,7 @@ public final class UpstreamRelay: HTTPClientResponseDelegate, Sendable {
     }
 
     /// - Parameter loop: where the HTTP client calls this delegate; pass the
-    ///   same loop as the request's `.delegateAndChannel(on:)` preference.
+    ///   same loop as the request's `.delegate(on:)` preference.
     public init(
         recording: Recording, loop: any EventLoop,
         onFinish: @escaping @Sendable (TapeWriter.Ending, [StreamEvent]) -> Void = { _, _ in }

@@ -63,13 +63,18 @@ extension TokenTimeline {
     /// Builds a timeline from events as they are decoded.
     public struct Builder: Sendable {
         private var timeline = TokenTimeline()
-        /// The running output count reported by the time each token-bearing
-        /// event was followed by the next one (or the end); nil where none was.
-        private var reportedAfter: [Int?] = []
+        /// The running output count reported after token-bearing events, for
+        /// those followed by a report before the next one (or the end). Only
+        /// reports are kept, so a long stream without running usage costs
+        /// nothing here beyond its token times.
+        private var reports: [Int] = []
         private var latestOutput: Int?
         private var usageSinceLastToken = false
 
         public init() {}
+
+        /// Token-bearing events so far.
+        public var tokenCount: Int { timeline.tokenTimes.count }
 
         /// Notes that a read arrived at `t`.
         public mutating func read(at t: Int64) {
@@ -97,8 +102,8 @@ extension TokenTimeline {
 
         /// Records what running usage said about the token event now closed.
         private mutating func closeTokenEvent() {
-            guard !timeline.tokenTimes.isEmpty else { return }
-            reportedAfter.append(usageSinceLastToken ? latestOutput : nil)
+            guard !timeline.tokenTimes.isEmpty, usageSinceLastToken, let latestOutput else { return }
+            reports.append(latestOutput)
         }
 
         /// The timeline, with the token split worked out.
@@ -107,15 +112,14 @@ extension TokenTimeline {
             copy.closeTokenEvent()
             var timeline = copy.timeline
             timeline.tokensPerEvent = Self.split(
-                reportedAfter: copy.reportedAfter, total: timeline.usage?.output, events: timeline.tokenTimes.count)
+                reports: copy.reports, total: timeline.usage?.output, events: timeline.tokenTimes.count)
             return timeline
         }
 
         /// Tokens per event: from running usage when every event was followed
         /// by a report, or one each when the final count equals the event count.
-        static func split(reportedAfter: [Int?], total: Int?, events: Int) -> [Int]? {
+        static func split(reports: [Int], total: Int?, events: Int) -> [Int]? {
             guard events > 0 else { return nil }
-            let reports = reportedAfter.compactMap { $0 }
             if reports.count == events, reports.last == total {
                 var previous = 0
                 var split: [Int] = []
