@@ -21,7 +21,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
-        .target(name: "TapeCore"),
+        // zlib, for tapes recorded with Content-Encoding gzip or deflate.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "TapeCore", dependencies: ["CZlib"]),
         .target(
             name: "TapeStore",
             dependencies: [

@@ -99,6 +99,8 @@ public final class Recording: @unchecked Sendable {
         defer { lock.unlock() }
         guard ending == nil else { return }
         status = head.status
+        // A kept Content-Encoding (`proxy --keep-encoding`): decode what it carries.
+        if let encoding = head.header("content-encoding") { decoder.setContentEncoding(encoding) }
         writer.respond(uid, head: head, tHeaders: now - origin)
     }
 

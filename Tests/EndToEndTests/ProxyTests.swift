@@ -200,6 +200,59 @@ struct ProxyTests {
         try watcher.close()
     }
 
+    @Test("--keep-encoding: a gzip stream passes unchanged, the tape keeps the bytes and decodes what they carry")
+    func keptEncoding() throws {
+        // An OpenAI stream gzip-compressed as a server streams it: a sync flush after each event.
+        let events = [ChatStream.role, ChatStream.content("Grüße"), ChatStream.content(" gezippt"), ChatStream.finish, ChatStream.done]
+        let python = """
+            import sys, zlib
+            c = zlib.compressobj(wbits=31)
+            for line in sys.stdin.read().split("\\u0000"):
+                print((c.compress(line.encode()) + c.flush(zlib.Z_SYNC_FLUSH)).hex())
+            print(c.flush().hex())
+            """
+        let compressed = try compress(events.joined(separator: "\u{0}"), with: python)
+        try #require(compressed.count == events.count + 1)
+        let upstream = try ScriptedUpstream { request in
+            [.head(200, ChatStream.headers + [("Content-Encoding", request.lowercased().contains("gzip") ? "gzip" : "none")])]
+                + compressed.enumerated().map { .binary($0.element, at: Double($0.offset) * 20) } + [.end]
+        }
+        let proxy = try proxy(upstream.port, ["--keep-encoding"])
+        let reply = try HTTPProbe.post(port: proxy.port, path: "/v1/chat/completions", body: "{}", headers: ["Accept-Encoding": "gzip"])
+        proxy.stop()
+        #expect(reply.headers["content-encoding"] == "gzip")
+        #expect(reply.body == compressed.flatMap { $0 }, "the client gets the compressed bytes unchanged")
+        #expect(try #require(upstream.requests.first).contains("Accept-Encoding: gzip"))
+        let tape = try #require(try recorded().first)
+        #expect(tape.body == compressed.flatMap { $0 })
+        #expect(tape.metadata.response?.header("content-encoding") == "gzip")
+        #expect(tape.metadata.endReason == .completed)
+        let text = tape.decode().events.compactMap { $0.kind == .content ? $0.text : nil }.joined()
+        #expect(text == "Grüße gezippt")
+        let shown = try CLI.run(["show", "1", "--text", "--db", db])
+        #expect(shown.out.contains("Grüße gezippt"), "\(shown.out)")
+    }
+
+    /// Runs a Python snippet over `input` (standard input); each output line is hex bytes.
+    func compress(_ input: String, with script: String) throws -> [[UInt8]] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script]
+        let (stdin, stdout) = (Pipe(), Pipe())
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let out = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return out.split(separator: "\n").map { line in
+            stride(from: 0, to: line.count, by: 2).map { i in
+                UInt8(line[line.index(line.startIndex, offsetBy: i)..<line.index(line.startIndex, offsetBy: i + 2)], radix: 16)!
+            }
+        }
+    }
+
     @Test("an https upstream: trusted through --ca-file or --insecure, refused with a clear error otherwise")
     func httpsUpstream() throws {
         let cert = scratch.path("cert.pem")

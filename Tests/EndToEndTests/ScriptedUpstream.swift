@@ -13,6 +13,8 @@ final class ScriptedUpstream: @unchecked Sendable {
         case chunk(String, at: Double)
         /// The bytes as they are, at `at` ms (a non-chunked body).
         case raw(String, at: Double)
+        /// A body chunk of any bytes (compressed ones), at `at` ms.
+        case binary([UInt8], at: Double)
         /// The chunked body's clean end, then close.
         case end
         /// Close with a TCP reset (SO_LINGER 0): no clean end.
@@ -110,12 +112,17 @@ final class ScriptedUpstream: @unchecked Sendable {
                 if !headers.contains(where: { $0.0.lowercased() == "content-length" }) { head += "Transfer-Encoding: chunked\r\n" }
                 head += "Connection: close\r\n\r\n"
                 _ = Self.send(fd, Array(head.utf8))
-            case .chunk(let text, let at), .raw(let text, let at):
+            case .chunk(_, let at), .raw(_, let at), .binary(_, let at):
                 let due = arrived + Int64(at * 1e6)
                 let wait = due - MonotonicClock.now()
                 if wait > 0 { usleep(useconds_t(wait / 1000)) }
-                var bytes = Array(text.utf8)
-                if case .chunk = step { bytes = Array((String(bytes.count, radix: 16) + "\r\n").utf8) + bytes + [13, 10] }
+                var bytes: [UInt8]
+                switch step {
+                case .chunk(let text, _), .raw(let text, _): bytes = Array(text.utf8)
+                case .binary(let data, _): bytes = data
+                default: bytes = []
+                }
+                if case .raw = step {} else { bytes = Array((String(bytes.count, radix: 16) + "\r\n").utf8) + bytes + [13, 10] }
                 let now = MonotonicClock.now()
                 guard Self.send(fd, bytes) else {
                     lock.withLock {

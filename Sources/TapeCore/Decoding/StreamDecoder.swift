@@ -20,15 +20,18 @@ public struct StreamDecoder: Sendable {
     private var undecoded: [Frame] = []
     private var lastChunk = -1
     private var consumed = 0
+    /// Undoes a Content-Encoding the tape kept; event byte ranges then count decoded bytes.
+    private var inflater: Inflater?
 
     /// Frames to hold while looking for the provider before settling on the generic one.
     static let detectionWindow = 64
 
     public init(
         provider: Provider? = nil, framing: Framing? = nil, path: String? = nil, contentType: String? = nil,
-        maxLineLength: Int = SSEParser.defaultMaxLineLength
+        contentEncoding: String? = nil, maxLineLength: Int = SSEParser.defaultMaxLineLength
     ) {
         self.maxLineLength = maxLineLength
+        setContentEncoding(contentEncoding)
         var framing = framing ?? contentType.flatMap(ProviderDetection.framing(forContentType:))
         var provider = provider ?? path.flatMap(ProviderDetection.provider(forPath:))
         if let p = provider, let f = framing, p.framing != f {
@@ -42,11 +45,21 @@ public struct StreamDecoder: Sendable {
         if let provider { settle(provider) }
     }
 
+    /// The body's Content-Encoding, once the response head says it (before the first read).
+    public mutating func setContentEncoding(_ encoding: String?) {
+        let encoding = encoding?.trimmingCharacters(in: .whitespaces).lowercased()
+        inflater = encoding.map { Inflater.encodings.contains($0) } == true ? Inflater() : nil
+    }
+
+    /// Why the body's Content-Encoding could not be undone, if it could not.
+    public var contentDecodingFailure: String? { inflater?.failure }
+
     /// The model the stream names, once it has said.
     public var model: String? { decoder?.model }
 
     /// Decodes one read; `chunk` is its index in the tape.
     public mutating func feed(_ bytes: [UInt8], chunk: Int) -> [StreamEvent] {
+        let bytes = inflater?.inflate(bytes) ?? bytes
         lastChunk = chunk
         consumed += bytes.count
         guard framer != nil else {

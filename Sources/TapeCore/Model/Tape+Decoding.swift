@@ -6,7 +6,8 @@ extension TapeMetadata {
     ) -> StreamDecoder {
         StreamDecoder(
             provider: provider ?? self.provider, path: request?.path,
-            contentType: response?.header("content-type"), maxLineLength: maxLineLength)
+            contentType: response?.header("content-type"), contentEncoding: response?.header("content-encoding"),
+            maxLineLength: maxLineLength)
     }
 }
 

@@ -67,7 +67,8 @@ struct Replay: ParsableCommand {
             } : nil
         defer { keys?.stop() }
 
-        var decoder = StreamDecoder(provider: schedule.provider)
+        var decoder = StreamDecoder(
+            provider: schedule.provider, contentEncoding: tape.metadata.response?.header("content-encoding"))
         let live = LiveText(enabled: !raw)
         let outcome = player.play { write, _ in
             if raw {

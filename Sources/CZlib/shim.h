@@ -1,0 +1,2 @@
+// zlib, for reading tapes recorded with Content-Encoding gzip or deflate.
+#include <zlib.h>
