@@ -108,6 +108,34 @@ struct ProxyTests {
         #expect(tapes[3].metadata.endDetail?.contains("refused") == true, "\(tapes[3].metadata.endDetail ?? "")")
     }
 
+    @Test("--idle-timeout and --total-timeout end tapes timeout_idle and timeout_total, and cut the client's connection")
+    func timeouts() throws {
+        let upstream = try ScriptedUpstream { request in
+            if request.contains("idle") {
+                // The first token, then silence.
+                return [.head(200, ChatStream.headers), .chunk(ChatStream.content("Hello"), at: 0), .waitForClose(seconds: 20)]
+            }
+            // A token every 100 ms for 3 s: never idle, but long.
+            return [.head(200, ChatStream.headers)] + (0..<30).map { .chunk(ChatStream.content("w\($0) "), at: Double($0) * 100) } + [.end]
+        }
+        let proxy = try proxy(upstream.port, ["--idle-timeout", "400ms", "--total-timeout", "1s"])
+        let started = MonotonicClock.now()
+        let idle = try HTTPProbe.post(port: proxy.port, path: "/v1/chat/completions", body: #"{"model":"idle"}"#)
+        #expect(!idle.cleanEnd)
+        #expect(String(decoding: idle.body, as: UTF8.self).contains("Hello"))
+        let long = try HTTPProbe.post(port: proxy.port, path: "/v1/chat/completions", body: #"{"model":"long"}"#)
+        #expect(!long.cleanEnd)
+        #expect(MonotonicClock.now() - started < 5_000_000_000, "the timeouts should have ended both within about 1.5 s")
+        proxy.stop()
+        let tapes = try recorded()
+        try #require(tapes.count == 2)
+        #expect(tapes[0].metadata.endReason == .timeoutIdle, "\(tapes[0].metadata.endDetail ?? "")")
+        #expect(tapes[0].metadata.endPhase == .afterFirstToken)
+        #expect(tapes[1].metadata.endReason == .timeoutTotal, "\(tapes[1].metadata.endDetail ?? "")")
+        let total = try #require(tapes[1].metadata.tEnd)
+        #expect(total > 900_000_000 && total < 2_000_000_000, "ended at \(Double(total) / 1e6) ms")
+    }
+
     @Test("SIGKILL mid-stream: the next open marks the tape interrupted, and it holds every chunk older than the batch window")
     func killedMidStream() throws {
         let upstream = try ScriptedUpstream { _ in
