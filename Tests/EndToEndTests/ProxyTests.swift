@@ -82,6 +82,12 @@ struct ProxyTests {
         #expect(failed.status == 500)
         #expect(String(decoding: failed.body, as: UTF8.self) == serverError)
         proxy.stop()
+        // One log line per finished tape: id, method, path, status, provider, model, ttft, chunks, end.
+        let log = proxy.laterOutput().split(separator: "\n")
+        #expect(log.count == 3, "\(log)")
+        #expect(log.allSatisfy { $0.hasPrefix("tt_") && $0.contains("POST /v1/chat/completions") })
+        #expect(log.first?.contains("200 openai-chat gpt-4o-mini ttft") == true && log.first?.contains("reset") == true, "\(log)")
+        #expect(log.dropFirst().first?.contains(" 429 ") == true && log.last?.contains(" 500 ") == true, "\(log)")
 
         // Nothing listens on a port just closed: the connection is refused.
         let closedPort = try ScriptedUpstream { _ in [] }

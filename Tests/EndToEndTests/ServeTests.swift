@@ -105,6 +105,8 @@ struct ProbeError: Error, CustomStringConvertible {
 final class Server {
     let process: Process
     let port: Int
+    private let output: Pipe
+    private let firstRead: String
 
     init(command: String = "serve", _ arguments: [String]) throws {
         let (process, _, output, _) = try CLI.start([command, "--listen", "127.0.0.1:0"] + arguments)
@@ -128,9 +130,17 @@ final class Server {
             throw ProbeError("\(command) did not say where it listens: \(line.text)")
         }
         self.port = port
+        self.output = output
+        firstRead = line.text
     }
 
     deinit { stop() }
+
+    /// Everything printed after the first line (stop the server first: this reads to the end).
+    func laterOutput() -> String {
+        let rest = firstRead.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).dropFirst().first.map(String.init) ?? ""
+        return rest + String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
 
     /// Ctrl-C, and waits (at most 20 s) for the exit: a proxy commits its tapes first.
     func stop() {
