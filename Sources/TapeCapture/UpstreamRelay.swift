@@ -113,9 +113,11 @@ public final class UpstreamRelay: HTTPClientResponseDelegate, Sendable {
     /// The client went away (or the user stopped): stop the upstream request
     /// at once, so no more tokens are paid for. The tape ends `client_cancelled`.
     public func cancel(because reason: String = "cancelled") {
-        let task = state.withLockedValue {
-            if $0.cancelled == nil { $0.cancelled = reason }
-            return $0.task
+        let task = state.withLockedValue { state -> HTTPClient.Task<Void>? in
+            // A finished exchange has nothing to stop; its connection may already serve another.
+            guard !state.finished else { return nil }
+            if state.cancelled == nil { state.cancelled = reason }
+            return state.task
         }
         task?.cancel()
     }
