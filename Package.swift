@@ -46,6 +46,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        .target(name: "TapeReport", dependencies: ["TapeCore", "TapeAnalysis"]),
         .target(
             name: "TapeCapture",
             dependencies: [
@@ -64,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "tokentape",
             dependencies: [
-                "TapeCore", "TapeStore", "TapeAnalysis", "TapeReplay", "TapeServer", "TapeCapture",
+                "TapeCore", "TapeStore", "TapeAnalysis", "TapeReplay", "TapeServer", "TapeCapture", "TapeReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
