@@ -153,6 +153,8 @@ public struct RecordingProxy: Sendable {
                 uid: recording.uid, method: method, path: path, status: recording.responseStatus,
                 chunks: recording.chunkCount, ending: ending))
         }
+        // The client hanging up stops the upstream at once, even while it is silent.
+        try? await HangUpWatcher.on(context.channel).onHangUp { [weak relay] in relay?.cancel(because: "the client went away") }
         // The delegate (timestamp, tape, hand-over) runs on this connection's loop; the upstream
         // connection may live on another: `.delegateAndChannel(on:)` made the pool open a new
         // upstream connection for every request (a TLS handshake each, against a real API).
@@ -160,12 +162,17 @@ public struct RecordingProxy: Sendable {
             request: upstreamRequest, delegate: relay, eventLoop: .delegate(on: context.channel.eventLoop),
             deadline: client.deadline)
         relay.attach(task)
-        // The client hanging up stops the upstream at once, even while it is silent.
-        try? await HangUpWatcher.on(context.channel).onHangUp { [weak relay] in relay?.cancel(because: "the client went away") }
+        // It may have hung up before the watcher was there to hear it.
+        if !context.channel.isActive { relay.cancel(because: "the client went away") }
 
         let head: HTTPResponseHead
         do {
-            head = try await relay.head.get()
+            // Stopping the proxy (or the task) while the upstream has not answered stops it too.
+            head = try await withTaskCancellationOrGracefulShutdownHandler {
+                try await relay.head.get()
+            } onCancelOrGracefulShutdown: {
+                relay.cancel(because: "the proxy stopped")
+            }
         } catch {
             let (transport, detail) = UpstreamRelay.transportEnd(of: error)
             let status = transport == .timeoutIdle || transport == .timeoutTotal ? 504 : 502

@@ -108,18 +108,25 @@ public final class UpstreamRelay: HTTPClientResponseDelegate, Sendable {
             return $0.cancelled != nil
         }
         if cancelNow { task.cancel() }
+        // A client already shut down fails the task without calling the delegate: end here then
+        // (`end` keeps only the first end, so the usual path is unaffected).
+        task.futureResult.whenFailure { [self] error in didReceiveError(task: task, error) }
     }
 
     /// The client went away (or the user stopped): stop the upstream request
     /// at once, so no more tokens are paid for. The tape ends `client_cancelled`.
     public func cancel(because reason: String = "cancelled") {
-        let task = state.withLockedValue { state -> HTTPClient.Task<Void>? in
+        let (task, paused) = state.withLockedValue { state -> (HTTPClient.Task<Void>?, EventLoopPromise<Void>?) in
             // A finished exchange has nothing to stop; its connection may already serve another.
-            guard !state.finished else { return nil }
+            guard !state.finished else { return (nil, nil) }
             if state.cancelled == nil { state.cancelled = reason }
-            return state.task
+            defer { state.paused = nil }
+            return (state.task, state.paused)
         }
         task?.cancel()
+        // A read held back for a slow reader would keep the client from ever reporting the
+        // cancel (it waits for that read's future first): release it.
+        paused?.succeed()
     }
 
     /// Why the exchange was cancelled, if it was.
@@ -146,7 +153,7 @@ public final class UpstreamRelay: HTTPClientResponseDelegate, Sendable {
                 return (reader, nil)
             }
             state.queue.append(part)
-            guard state.queue.count >= Self.highWatermark else { return (nil, nil) }
+            guard state.queue.count >= Self.highWatermark, state.cancelled == nil else { return (nil, nil) }
             let promise = loop.makePromise(of: Void.self)
             state.paused = promise
             return (nil, promise)

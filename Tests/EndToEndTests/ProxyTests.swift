@@ -50,6 +50,23 @@ struct ProxyTests {
         #expect(String(decoding: tape.body, as: UTF8.self).contains("Hello"))
     }
 
+    @Test("Ctrl-C while the upstream has not answered yet: the proxy stops at once and the tape ends client_cancelled")
+    func stopBeforeHead() throws {
+        let upstream = try ScriptedUpstream { _ in [.waitForClose(seconds: 30)] }
+        let proxy = try proxy(upstream.port)
+        let port = proxy.port
+        Thread { _ = try? HTTPProbe.post(port: port, path: "/v1/chat/completions", body: "{}") }.start()
+        try #require(upstream.waitForRequest(timeout: 10), "the request never reached the upstream")
+        let interrupted = MonotonicClock.now()
+        proxy.stop()
+        #expect(MonotonicClock.now() - interrupted < 5_000_000_000, "the proxy waited for an upstream that never answered")
+        #expect(upstream.waitForClientClose(timeout: 5) != nil)
+        let tape = try #require(try recorded().first)
+        #expect(tape.metadata.endReason == .clientCancelled)
+        #expect(tape.metadata.endPhase == .beforeFirstToken)
+        #expect(tape.metadata.endDetail == "the proxy stopped")
+    }
+
     @Test("upstream failures are recorded and passed on as they happened: a reset, a refused connection, 429 and 500")
     func upstreamFailures() throws {
         let rateLimit = #"{"error":{"message":"Rate limit reached","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#

@@ -33,6 +33,15 @@ final class ScriptedUpstream: @unchecked Sendable {
 
     var requests: [String] { lock.withLock { _requests } }
 
+    /// Waits (at most `timeout` s) for a first request; whether one came.
+    func waitForRequest(timeout: Double) -> Bool {
+        let deadline = Date() + timeout
+        lock.lock()
+        defer { lock.unlock() }
+        while _requests.isEmpty, lock.wait(until: deadline) {}
+        return !_requests.isEmpty
+    }
+
     /// Waits (at most `timeout` s) until `count` chunks have gone out; their send times.
     func waitForSent(_ count: Int, timeout: Double) -> [Int64] {
         let deadline = Date() + timeout
@@ -102,7 +111,10 @@ final class ScriptedUpstream: @unchecked Sendable {
             close(fd)
             return
         }
-        lock.withLock { _requests.append(request) }
+        lock.withLock {
+            _requests.append(request)
+            lock.broadcast()
+        }
         var closed = false
         for step in script(request) {
             switch step {
