@@ -111,6 +111,14 @@ public struct TapeMetrics: Sendable, Hashable {
             relativeStalls = Stalls(gaps: gaps, threshold: Int64(min((median * settings.relativeStallFactor).rounded(.down), 9e18)))
         }
         fluidity = Self.fluidity(times: times, split: timeline.tokensPerEvent, rate: settings.readingRate)
+
+        // Unknown read times: counts stand, every figure of time is undefined (not 0).
+        if !metadata.timed {
+            (ttfb, ttfc, ttft, ttfo, ttftUser, setup, e2eLastToken, e2e, lastGap) = (nil, nil, nil, nil, nil, nil, nil, nil, nil)
+            (tpot, decodeRate, itl, relativeStalls, fluidity) = (nil, nil, nil, nil, nil)
+            icl = []
+            stalls = Stalls(gaps: [], threshold: settings.stallThreshold)
+        }
     }
 
     /// The tape's metrics, decoded from its chunks.

@@ -33,6 +33,8 @@ public enum TapeJSONL {
         var end_phase: String?
         var end_detail: String?
         var tags: [String]
+        /// false when the read times are unknown; absent means true.
+        var timed: Bool?
     }
 
     struct RequestPart: Codable {
@@ -100,7 +102,7 @@ public enum TapeJSONL {
             },
             response: m.response.map { ResponsePart(status: $0.status, headers: $0.headers.map { [$0.name, $0.value] }) },
             t_sched_ns: m.tSched, t_headers_ns: m.tHeaders, t_end_ns: m.tEnd, end_reason: m.endReason?.rawValue,
-            end_phase: m.endPhase?.rawValue, end_detail: m.endDetail, tags: m.tags)
+            end_phase: m.endPhase?.rawValue, end_detail: m.endDetail, tags: m.tags, timed: m.timed ? nil : false)
     }
 
     /// The tapes in a file of these lines.
@@ -159,7 +161,8 @@ public enum TapeJSONL {
             uid: line.uid, startedAt: started, source: .import, request: request, response: response,
             provider: line.provider.flatMap(Provider.init(rawValue:)), model: line.model, tSched: line.t_sched_ns,
             tHeaders: line.t_headers_ns, tEnd: line.t_end_ns, endReason: line.end_reason.flatMap(EndReason.init(rawValue:)),
-            endPhase: line.end_phase.flatMap(EndPhase.init(rawValue:)), endDetail: line.end_detail, tags: Array(Set(tags)).sorted())
+            endPhase: line.end_phase.flatMap(EndPhase.init(rawValue:)), endDetail: line.end_detail, tags: Array(Set(tags)).sorted(),
+            timed: line.timed ?? true)
     }
 
     static func headers(_ pairs: [[String]], at number: Int) throws -> [HeaderField] {

@@ -12,6 +12,7 @@ enum Schema {
     static let migrations: [Migration] = [
         Migration(version: 1, name: "tapes, chunks and tags", apply: createTapes),
         Migration(version: 2, name: "derived metrics", apply: createMetrics),
+        Migration(version: 3, name: "untimed tapes", apply: addTimed),
     ]
 
     static var latestVersion: Int { migrations.last!.version }
@@ -75,6 +76,12 @@ enum Schema {
             ) WITHOUT ROWID;
             CREATE INDEX tags_by_tag ON tags(tag);
             """)
+    }
+
+    /// v3: `timed` = 0 marks a tape whose read times are unknown (a raw body
+    /// imported from a file); every existing tape was timed.
+    private static func addTimed(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE tapes ADD COLUMN timed INTEGER NOT NULL DEFAULT 1")
     }
 
     /// v2: each finished tape's timeline (TapeCore's `TokenTimeline`), derived

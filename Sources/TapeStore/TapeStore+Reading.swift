@@ -162,7 +162,8 @@ extension TapeStore {
             tSched: row["t_sched_ns"], tHeaders: row["t_headers_ns"], tEnd: row["t_end_ns"],
             endReason: (row["end_reason"] as String?).flatMap(EndReason.init(rawValue:)),
             endPhase: (row["end_phase"] as String?).flatMap(EndPhase.init(rawValue:)), endDetail: row["end_detail"],
-            chunkCount: row["chunks_so_far"], byteCount: row["bytes_so_far"], tags: tags)
+            chunkCount: row["chunks_so_far"], byteCount: row["bytes_so_far"], tags: tags,
+            timed: (row["timed"] as Int?).map { $0 != 0 } ?? true)
     }
 
     static func encodeHeaders(_ headers: [HeaderField]?) -> String? {

@@ -238,14 +238,14 @@ public final class TapeWriter: @unchecked Sendable {
             sql: """
                 INSERT INTO tapes(uid, started_at, source, method, url, request_headers, request_body,
                     status, response_headers, provider, model, t_sched_ns, t_headers_ns,
-                    recorder_pid, recorder_start, recorder_host)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    recorder_pid, recorder_start, recorder_host, timed)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 m.uid, TapeStore.timestamp(m.startedAt), m.source.rawValue, m.request?.method, m.request?.url,
                 TapeStore.encodeHeaders(m.request?.headers), m.request?.body.map { Data($0) },
                 m.response?.status, TapeStore.encodeHeaders(m.response?.headers), m.provider?.rawValue, m.model,
-                m.tSched, m.tHeaders, Int64(recorder.pid), recorder.start, recorder.host,
+                m.tSched, m.tHeaders, Int64(recorder.pid), recorder.start, recorder.host, m.timed,
             ])
         let id = db.lastInsertedRowID
         for tag in m.tags {

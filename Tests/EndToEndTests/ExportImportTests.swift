@@ -150,6 +150,38 @@ struct ExportImportTests {
         ]
     }
 
+    @Test("a raw .sse body: one untimed tape whose metrics of time are null, counts kept, and it stays untimed through jsonl")
+    func rawBody() throws {
+        let body = try #require(try tapes(db).first).body
+        let file = scratch.path("answer.sse")
+        try Data(body).write(to: URL(fileURLWithPath: file))
+        let target = scratch.path("raw.sqlite")
+        let imported = try CLI.run(["import", file, "--db", target])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let tape = try #require(try tapes(target).first)
+        #expect(tape.body == body)
+        #expect(!tape.metadata.timed)
+        #expect(tape.metadata.provider == .openaiChat && tape.metadata.endReason == .completed)
+        let metrics = try CLI.run(["show", "1", "--metrics", "--json", "--db", target])
+        let json = try #require(try JSONSerialization.jsonObject(with: metrics.stdout) as? [String: Any], "\(metrics.out)")
+        let figures = json["metrics"] as? [String: Any] ?? json
+        #expect(figures["ttft_ms"] is NSNull, "\(figures)")
+        #expect(figures["tpot_ms"] is NSNull)
+        #expect(figures["output_tokens_tokens"] as? Int == 13, "\(figures)")
+        #expect(try CLI.run(["show", "1", "--db", target]).out.contains("no read times"))
+
+        let lines = scratch.path("raw.jsonl")
+        #expect(try CLI.run(["export", "1", "--format", "jsonl", "-o", lines, "--db", target]).status == 0)
+        let again = scratch.path("raw-again.sqlite")
+        #expect(try CLI.run(["import", lines, "--db", again]).status == 0)
+        #expect(try #require(try tapes(again).first).metadata.timed == false)
+
+        let plain = scratch.path("notes.sse")
+        try "just some words\n".write(toFile: plain, atomically: true, encoding: .utf8)
+        let refused = try CLI.run(["import", plain, "--db", scratch.path("never.sqlite")])
+        #expect(refused.status == 2 && refused.stderr.contains("not a stream body"), "\(refused.stderr)")
+    }
+
     @Test("bad files: not JSON, a wrong version, no streams inside, empty, a newer JSONL: a clear error each, nothing written")
     func badFiles() throws {
         let cases: [(String, String, String)] = [

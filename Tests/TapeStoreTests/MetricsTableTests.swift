@@ -80,7 +80,7 @@ struct MetricsTableTests {
         #expect(try sqlite3(path, "SELECT version, ttft_ns, token_events, output_tokens FROM metrics;") == "1|80000000|4|4\n")
     }
 
-    @Test("a v1 file migrates to v2 and its tapes are analysed on demand; deleting a tape deletes its row")
+    @Test("a v1 file migrates to v3 and its tapes are analysed on demand; deleting a tape deletes its row")
     func migrationFromV1() throws {
         let path = dir.path("t.sqlite")
         var number: Int64 = 0
@@ -89,10 +89,11 @@ struct MetricsTableTests {
             number = try record(store, withTimeline: true).0
             try store.close()
         }
-        // Make it what version 1 wrote: no metrics table.
-        _ = try sqlite3(path, "DROP TABLE metrics; PRAGMA user_version = 1;")
+        // Make it what version 1 wrote: no metrics table, no `timed` column (v3).
+        _ = try sqlite3(path, "DROP TABLE metrics; ALTER TABLE tapes DROP COLUMN timed; PRAGMA user_version = 1;")
         let store = try TapeStore(path: path)
-        #expect(try sqlite3(path, "PRAGMA user_version;") == "2\n")
+        #expect(try sqlite3(path, "PRAGMA user_version;") == "3\n")
+        #expect(try store.metadata(.number(number)).timed, "a tape from before v3 was timed")
         #expect(try store.tapesNeedingAnalysis() == [number])
         try store.analyze([number])
         #expect(try sqlite3(path, "SELECT count(*) FROM metrics;") == "1\n")

@@ -98,13 +98,13 @@ struct TapeStoreTests {
         #expect(try store.chunks(of: 2).isEmpty)
     }
 
-    @Test("a new file gets the latest schema (v2): WAL, application id, user_version; reopening changes nothing")
+    @Test("a new file gets the latest schema (v3): WAL, application id, user_version; reopening changes nothing")
     func schema() throws {
         let path = dir.path("t.sqlite")
         _ = try TapeStore(path: path)
         _ = try TapeStore(path: path)
         let out = try sqlite3(path, "PRAGMA journal_mode; PRAGMA user_version; PRAGMA application_id;")
-        #expect(out == "wal\n2\n\(StoreFile.applicationID)\n")
+        #expect(out == "wal\n3\n\(StoreFile.applicationID)\n")
     }
 
     @Test("a tape whose recorder process is gone is marked interrupted on the next open")

@@ -42,14 +42,18 @@ public struct TapeMetadata: Sendable, Hashable {
     public var chunkCount: Int
     public var byteCount: Int
     public var tags: [String]
+    /// False when the reads' times are unknown (a raw body imported from a
+    /// file): every chunk sits at 0 and the metrics that need time are null.
+    public var timed: Bool
 
     public init(
         number: Int64? = nil, uid: String = TapeMetadata.newUID(), startedAt: Date = Date(), source: TapeSource,
         request: RecordedRequest? = nil, response: ResponseHead? = nil, provider: Provider? = nil,
         model: String? = nil, tSched: Int64? = nil, tHeaders: Int64? = nil, tEnd: Int64? = nil,
         endReason: EndReason? = nil, endPhase: EndPhase? = nil, endDetail: String? = nil,
-        chunkCount: Int = 0, byteCount: Int = 0, tags: [String] = []
+        chunkCount: Int = 0, byteCount: Int = 0, tags: [String] = [], timed: Bool = true
     ) {
+        self.timed = timed
         self.number = number
         self.uid = uid
         self.startedAt = startedAt

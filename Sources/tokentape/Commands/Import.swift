@@ -6,12 +6,14 @@ import TapeStore
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Bring tapes in from a file: tokentape JSONL, or a HAR from a browser's developer tools.",
+        abstract: "Bring tapes in from a file: tokentape JSONL, a HAR (a browser's too), or a raw .sse/.ndjson body.",
         discussion: """
             The format is told from the contents. A JSONL or HAR written by `tokentape export` comes \
             back with the same bytes and times (tagged `imported`); a browser's HAR gives one tape per \
             streaming response (text/event-stream, NDJSON, or a provider's stream path), its body as one \
-            read since a browser keeps no read times. A file that cannot be read whole writes nothing.
+            read since a browser keeps no read times. A raw body (.sse, .ndjson, curl's output) has no read \
+            times at all: its tape says so, and the metrics that need time are null. A file that cannot be \
+            read whole writes nothing.
 
             Examples:
               tokentape export --all --format jsonl -o backup.jsonl && tokentape import backup.jsonl --db other.sqlite
@@ -20,7 +22,7 @@ struct Import: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: ArgumentHelp("The file: .jsonl or .har.", valueName: "file"))
+    @Argument(help: ArgumentHelp("The file: .jsonl, .har, or a raw .sse/.ndjson body.", valueName: "file"))
     var file: String
 
     @Option(name: .long, help: "Tag the imported tapes (repeat for several).")
@@ -32,7 +34,7 @@ struct Import: ParsableCommand {
         }
         var tapes: [Tape]
         do {
-            tapes = try Self.parse(data)
+            tapes = try Self.parse(data, name: URL(fileURLWithPath: file).lastPathComponent)
         } catch let error as ImportError {
             throw ValidationError("\(file): \(error.description); nothing was imported")
         }
@@ -49,8 +51,9 @@ struct Import: ParsableCommand {
         print("imported \(numbers.count) tape\(numbers.count == 1 ? "" : "s") from \(file): \(range)")
     }
 
-    /// JSONL when the first line is a tokentape tape line, else HAR.
-    static func parse(_ data: Data) throws -> [Tape] {
+    /// JSONL when the first line is a tokentape tape line; a raw body when the
+    /// name says .sse/.ndjson or the bytes are SSE; else HAR.
+    static func parse(_ data: Data, name: String) throws -> [Tape] {
         let firstLine = data.prefix { $0 != 0x0A }
         if let object = (try? JSONSerialization.jsonObject(with: firstLine)) as? [String: Any], object["type"] as? String == "tape" {
             let tapes = try TapeJSONL.tapes(from: data)
@@ -58,6 +61,11 @@ struct Import: ParsableCommand {
             return tapes
         }
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { throw ImportError("the file is empty") }
+        let ext = URL(fileURLWithPath: name).pathExtension.lowercased()
+        if ["sse", "ndjson", "jsonl", "txt", "raw", "stream"].contains(ext) || data.starts(with: Array("data:".utf8))
+            || data.starts(with: Array("event:".utf8)) {
+            return [try RawBody.tape(Array(data), name: name)]
+        }
         return try HAR.tapes(from: data)
     }
 

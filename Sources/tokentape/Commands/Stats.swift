@@ -110,7 +110,7 @@ struct Stats: ParsableCommand {
                 let analysed = firstPass[k].1
                 try store.forEachTimeline(share(k)) { metadata, timeline in
                     guard let timeline, let number = metadata.number, analysed.contains(number) else { return }
-                    let (icl, itl) = TapeMetrics.gaps(timeline)
+                    let (icl, itl) = metadata.timed ? TapeMetrics.gaps(timeline) : ([], nil)
                     mine.addGaps(metadata, icl: icl, itl: itl)
                 }
                 return mine

@@ -31,7 +31,7 @@ enum TapeSummary {
         if let h = m.response { rows.append(("status", "\(h.status) (head at \(DurationText.ms(m.tHeaders)))")) }
         rows += [
             ("chunks", "\(m.chunkCount) (\(DurationText.bytes(m.byteCount)))"),
-            ("duration", DurationText.seconds(m.tEnd)),
+            ("duration", m.timed ? DurationText.seconds(m.tEnd) : "unknown: no read times (imported from a file)"),
             ("end", ending(m)),
             ("tags", m.tags.isEmpty ? "–" : m.tags.joined(separator: ", ")),
             ("events", eventCounts(events)),
