@@ -53,4 +53,37 @@ public enum Asciicast {
     static func seconds(_ ns: Int64) -> Double {
         (Double(ns) / 1e3).rounded() / 1e6
     }
+
+    /// A terminal recording (v2 or v3) as a text tape: each output event a read
+    /// at its time. What a terminal showed, not the bytes of an HTTP stream.
+    public static func tape(from data: Data, name: String) throws -> Tape {
+        let lines = data.split(separator: 0x0A, omittingEmptySubsequences: true)
+        guard let first = lines.first, let header = (try? JSONSerialization.jsonObject(with: first)) as? [String: Any] else {
+            throw ImportError("not an asciicast: the first line is not a JSON header")
+        }
+        guard let version = header["version"] as? Int, version == 2 || version == 3 else {
+            throw ImportError("asciicast version \(header["version"].map { "\($0)" } ?? "missing"); tokentape reads 2 and 3")
+        }
+        var chunks: [Chunk] = []
+        var clock = 0.0
+        for (index, line) in lines.dropFirst().enumerated() {
+            guard let event = (try? JSONSerialization.jsonObject(with: line)) as? [Any], event.count >= 3,
+                let time = (event[0] as? NSNumber)?.doubleValue, let code = event[1] as? String, let text = event[2] as? String
+            else {
+                throw ImportError("line \(index + 2) is not an asciicast event [time, code, data]")
+            }
+            clock = version == 3 ? clock + time : time
+            guard code == "o", !text.isEmpty else { continue }
+            let t = Int64((clock * 1e9).rounded())
+            guard t >= (chunks.last?.t ?? 0) else { throw ImportError("line \(index + 2): time goes backwards") }
+            // What the terminal got; a line break back to the text's own.
+            chunks.append(Chunk(seq: chunks.count, t: t, bytes: Array(text.replacingOccurrences(of: "\r\n", with: "\n").utf8)))
+        }
+        guard !chunks.isEmpty else { throw ImportError("no output inside") }
+        let started = (header["timestamp"] as? NSNumber).map { Date(timeIntervalSince1970: $0.doubleValue) } ?? Date()
+        let metadata = TapeMetadata(
+            startedAt: started, source: .import, provider: .text, tEnd: chunks.last?.t,
+            endDetail: "imported from \(name): a terminal recording", tags: ["imported", "asciicast"])
+        return Tape(metadata: metadata, chunks: chunks)
+    }
 }

@@ -100,6 +100,19 @@ struct ExportImportTests {
             clock += interval
             #expect(abs(clock - want) < 0.001)
         }
+
+        // Back in as a text tape: the text the terminal showed, at the same times.
+        let v3File = scratch.path("one-v3.cast")
+        try v3.stdout.write(to: URL(fileURLWithPath: v3File))
+        for file in [cast, v3File] {
+            let target = scratch.path("cast-\(URL(fileURLWithPath: file).lastPathComponent).sqlite")
+            let imported = try CLI.run(["import", file, "--db", target])
+            #expect(imported.status == 0, "\(imported.stderr)")
+            let back = try #require(try tapes(target).first)
+            #expect(String(decoding: back.body, as: UTF8.self) == "Grüße, 東京!\nA second line 😀 with \"quotes\".")
+            #expect(back.metadata.provider == .text)
+            for (chunk, want) in zip(back.chunks, expected) { #expect(abs(Double(chunk.t) / 1e9 - want) < 0.001) }
+        }
     }
 
     @Test("a HAR shaped like a browser's: one tape per streaming response, the body as one read, the end read from the stream")
@@ -188,6 +201,7 @@ struct ExportImportTests {
             ("notjson.har", "this is not json", "not JSON"),
             ("version.har", #"{"log":{"version":"0.9","creator":{"name":"x","version":"1"},"entries":[]}}"#, "HAR version 0.9"),
             ("nostreams.har", #"{"log":{"version":"1.2","creator":{"name":"x","version":"1"},"entries":[]}}"#, "no streaming response"),
+            ("old.cast", #"{"version":1,"width":80,"height":24}"#, "asciicast version 1"),
             ("empty.jsonl", "\n", "empty"),
             ("future.jsonl", #"{"type":"tape","format":"tokentape-jsonl","version":99,"uid":"tt_x","started_at":"2026-01-01T00:00:00Z","source":"proxy","tags":[]}"#, "version 99"),
             ("orphan.jsonl", #"{"type":"tape","format":"tokentape-jsonl","version":1,"uid":"tt_x","started_at":"2026-01-01T00:00:00Z","source":"proxy","tags":[]}"# + "\n" + #"{"type":"chunk","seq":0,"t_ns":5,"t_ms":0.000005,"bytes_base64":"%%%"}"#, "not base64"),

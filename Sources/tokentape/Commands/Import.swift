@@ -6,13 +6,14 @@ import TapeStore
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Bring tapes in from a file: tokentape JSONL, a HAR (a browser's too), or a raw .sse/.ndjson body.",
+        abstract: "Bring tapes in from a file: tokentape JSONL, a HAR (a browser's too), an asciicast, or a raw .sse/.ndjson body.",
         discussion: """
             The format is told from the contents. A JSONL or HAR written by `tokentape export` comes \
             back with the same bytes and times (tagged `imported`); a browser's HAR gives one tape per \
             streaming response (text/event-stream, NDJSON, or a provider's stream path), its body as one \
             read since a browser keeps no read times. A raw body (.sse, .ndjson, curl's output) has no read \
-            times at all: its tape says so, and the metrics that need time are null. A file that cannot be \
+            times at all: its tape says so, and the metrics that need time are null. An asciicast (.cast) \
+            becomes a text tape of what the terminal showed, at its times. A file that cannot be \
             read whole writes nothing.
 
             Examples:
@@ -22,7 +23,7 @@ struct Import: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: ArgumentHelp("The file: .jsonl, .har, or a raw .sse/.ndjson body.", valueName: "file"))
+    @Argument(help: ArgumentHelp("The file: .jsonl, .har, .cast, or a raw .sse/.ndjson body.", valueName: "file"))
     var file: String
 
     @Option(name: .long, help: "Tag the imported tapes (repeat for several).")
@@ -62,6 +63,9 @@ struct Import: ParsableCommand {
         }
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { throw ImportError("the file is empty") }
         let ext = URL(fileURLWithPath: name).pathExtension.lowercased()
+        if ext == "cast" || ((try? JSONSerialization.jsonObject(with: firstLine)) as? [String: Any])?["version"] is Int {
+            return [try Asciicast.tape(from: data, name: name)]
+        }
         if ["sse", "ndjson", "jsonl", "txt", "raw", "stream"].contains(ext) || data.starts(with: Array("data:".utf8))
             || data.starts(with: Array("event:".utf8)) {
             return [try RawBody.tape(Array(data), name: name)]
