@@ -60,10 +60,12 @@ enum Bench {
     }
 }
 
-/// Peak and current resident memory of this process, in MiB.
+/// Memory and CPU of a process (this one unless told), from /proc.
 enum Memory {
-    static func field(_ name: String) -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return .nan }
+    /// A `/proc/PID/status` field in kB, as MiB.
+    static func field(_ name: String, pid: Int32? = nil) -> Double {
+        let path = "/proc/\(pid.map(String.init) ?? "self")/status"
+        guard let status = try? String(contentsOfFile: path, encoding: .utf8) else { return .nan }
         for line in status.split(separator: "\n") where line.hasPrefix(name + ":") {
             let kb = line.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? .nan
             return kb / 1024
@@ -73,6 +75,20 @@ enum Memory {
 
     static var peakMiB: Double { field("VmHWM") }
     static var currentMiB: Double { field("VmRSS") }
+
+    /// Resident memory of another process, MiB.
+    static func residentMiB(of pid: Int32) -> Double { field("VmRSS", pid: pid) }
+
+    /// User plus system CPU seconds of a process so far (/proc/PID/stat fields 14 and 15).
+    static func cpuSeconds(of pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // fields[0] is the state (field 3), so utime (14) and stime (15) are at 11 and 12.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
 }
 
 func median(_ values: [Double]) -> Double {

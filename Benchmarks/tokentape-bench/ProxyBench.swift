@@ -78,9 +78,9 @@ enum ProxyBench {
         for run in 0..<runs {
             for target in targets {
                 let client = try Client(port: target.port)
-                let before = target.process.map { processCPU($0.processIdentifier) } ?? 0
+                let before = target.process.map { Memory.cpuSeconds(of: $0.processIdentifier) } ?? 0
                 let exchange = try client.exchange("/stream?chunks=\(tiny)&size=40", id: "tput-\(target.name)-\(run)", keepEvents: false)
-                if let process = target.process { cpu[target.name, default: []].append((processCPU(process.processIdentifier) - before) / Double(tiny) * 1e6) }
+                if let process = target.process { cpu[target.name, default: []].append((Memory.cpuSeconds(of: process.processIdentifier) - before) / Double(tiny) * 1e6) }
                 guard exchange.eventCount == tiny else { throw BenchError("\(target.name) passed \(exchange.eventCount) of \(tiny) chunks") }
                 rates[target.name, default: []].append(Double(tiny) / (Double(exchange.ended - exchange.started) / 1e9))
             }
@@ -99,11 +99,11 @@ enum ProxyBench {
         // Memory while a 1,000,000-chunk stream passes through tokentape.
         let million = 1_000_000
         let client = try Client(port: tokentape.port)
-        var samples: [Double] = [rss(tokentape.process.processIdentifier)]
+        var samples: [Double] = [Memory.residentMiB(of: tokentape.process.processIdentifier)]
         let exchange = try client.exchange("/stream?chunks=\(million)&size=40", id: "million", keepEvents: false) { count in
-            if count % 100_000 == 0 { samples.append(rss(tokentape.process.processIdentifier)) }
+            if count % 100_000 == 0 { samples.append(Memory.residentMiB(of: tokentape.process.processIdentifier)) }
         }
-        samples.append(rss(tokentape.process.processIdentifier))
+        samples.append(Memory.residentMiB(of: tokentape.process.processIdentifier))
         guard exchange.eventCount == million else { throw BenchError("tokentape passed \(exchange.eventCount) of \(million) chunks") }
         print(String(format: "Memory of the tokentape proxy while %d chunks pass (%.1f s): RSS %@ MiB",
                      million, Double(exchange.ended - exchange.started) / 1e9, samples.map { String(format: "%.0f", $0) }.joined(separator: " → ")))
@@ -206,17 +206,6 @@ enum ProxyBench {
         }
         guard ok else { throw BenchError("no free port") }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    static func processCPU(_ pid: Int32) -> Double { ServeBench.processCPU(pid) }
-
-    /// Resident memory of a process, MiB.
-    static func rss(_ pid: Int32) -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return .nan }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            return (line.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? .nan) / 1024
-        }
-        return .nan
     }
 
     /// An HTTP/1.1 client on one socket that timestamps every read and

@@ -69,9 +69,9 @@ enum ServeBench {
             guard let port = line.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
                 throw BenchError("serve did not say where it listens: \(line)")
             }
-            let cpuBefore = processCPU(server.processIdentifier)
+            let cpuBefore = Memory.cpuSeconds(of: server.processIdentifier)
             let lateness = try load(port: port, plays: (0..<streams).map { played[$0 % played.count] })
-            let cpuPerWrite = (processCPU(server.processIdentifier) - cpuBefore) / Double(streams * writes) * 1e6
+            let cpuPerWrite = (Memory.cpuSeconds(of: server.processIdentifier) - cpuBefore) / Double(streams * writes) * 1e6
             cpuPerWrites.append(cpuPerWrite)
             let all = lateness.flatMap { $0 }.sorted()
             // The middle of the streams: neither the start-up nor the wind-down of 1,000 requests.
@@ -87,17 +87,6 @@ enum ServeBench {
         }
         print(String(format: "\nmedians over %d runs: | %d streams | %d tapes | p50 %.3f ms | p99 %.3f ms | max %.3f ms | mid-stream p99 %.3f ms | %.1f µs |",
                      runs, streams, tapes.count, median(p50s), median(p99s), median(maxes), median(steadyP99s), median(cpuPerWrites)))
-    }
-
-    /// User plus system CPU seconds of a process so far (/proc/PID/stat fields 14 and 15).
-    static func processCPU(_ pid: Int32) -> Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return 0 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // fields[0] is the state (field 3), so utime (14) and stime (15) are at 11 and 12.
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     /// Opens every stream at once and times each chunk's arrival; the lateness
