@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "TapeServer",
             dependencies: [
-                "TapeCore", "TapeReplay", "TapeNIO",
+                "TapeCore", "TapeReplay", "TapeNIO", "TapeReport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

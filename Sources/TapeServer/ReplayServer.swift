@@ -34,14 +34,19 @@ public struct ReplayServer: Sendable {
         ("/api/generate", .ollamaGenerate),
     ]
 
-    public static var servedPaths: [String] { routes.map(\.path) + ["/tapes/{id}"] }
+    public static var servedPaths: [String] { routes.map(\.path) + ["/tapes/{id}", "/ (the tape list)", "/play/{id}"] }
 
     public let library: TapeLibrary
     public let configuration: Configuration
+    /// The rows of the web player's tape list.
+    public let listing: [TapeListing]
 
-    public init(library: TapeLibrary, configuration: Configuration) {
+    /// - Parameter listing: the tape list at `/`, with metrics when the
+    ///   caller has them; by default each served tape without them.
+    public init(library: TapeLibrary, configuration: Configuration, listing: [TapeListing]? = nil) {
         self.library = library
         self.configuration = configuration
+        self.listing = listing ?? library.tapes.map { TapeListing(metadata: $0) }
     }
 
     /// Serves until the task is cancelled or SIGINT/SIGTERM.
@@ -60,8 +65,9 @@ public struct ReplayServer: Sendable {
             }
         }
         router.get("/tapes/:id") { request, context in
-            try await self.raw(context.parameters.get("id") ?? "", loop: context.eventLoop)
+            try await self.raw(context.parameters.get("id") ?? "", request: request, loop: context.eventLoop)
         }
+        addPlayer(to: router)
         var logger = Logger(label: "tokentape.serve")
         logger.logLevel = .warning
         let app = Application(
@@ -108,14 +114,30 @@ public struct ReplayServer: Sendable {
         }
     }
 
-    /// `/tapes/{id}`: any tape's stream, with the server's transforms.
-    func raw(_ id: String, loop: any EventLoop) async throws -> Response {
-        guard let tape = try await library.tape(named: id) else {
-            return Self.error(404, "no tape '\(id)' is served; GET / lists none yet, see tokentape list", provider: .text)
+    /// `/tapes/{id}`: any tape's stream, with the server's transforms and
+    /// the query's speed, gap cap and starting byte (`PlayQuery`).
+    func raw(_ id: String, request: Request, loop: any EventLoop) async throws -> Response {
+        let query: PlayQuery
+        do {
+            query = try PlayQuery(request)
+        } catch {
+            return Self.error(400, (error as? PlayQuery.QueryError)?.message ?? "\(error)", provider: .text)
         }
-        return stream(
-            tape, await library.schedule(tape, options: configuration.options),
-            provider: tape.metadata.provider ?? tape.decode().provider, match: .header, loop: loop)
+        guard let tape = try await library.tape(named: id) else {
+            return Self.error(404, "no tape '\(id)' is served; GET / lists the tapes served", provider: .text)
+        }
+        var schedule: ReplaySchedule
+        if let maxGap = query.maxGap {
+            // A player's own cap: built for this request, not cached, as any value may come.
+            var options = configuration.options
+            options.maxGap = maxGap
+            schedule = ReplaySchedule(tape: tape, options: options)
+        } else {
+            schedule = await library.schedule(tape, options: configuration.options)
+        }
+        if let speed = query.speed { schedule.speed = speed }
+        if query.fromByte > 0 { schedule = schedule.resumed(fromByte: query.fromByte) }
+        return stream(tape, schedule, provider: tape.metadata.provider ?? schedule.provider, match: .header, loop: loop)
     }
 
     /// The recorded status and headers, then the body on its schedule.

@@ -17,13 +17,22 @@ struct HTTPProbe {
     }
 
     static func post(port: Int, path: String, body: String, headers: [String: String] = [:], timeout: Int = 30) throws -> Reply {
+        try exchange(port: port, method: "POST", path: path, body: body, headers: headers, timeout: timeout)
+    }
+
+    static func get(port: Int, path: String, timeout: Int = 30) throws -> Reply {
+        try exchange(port: port, method: "GET", path: path, body: nil, headers: [:], timeout: timeout)
+    }
+
+    static func exchange(port: Int, method: String, path: String, body: String?, headers: [String: String], timeout: Int) throws -> Reply {
         let fd = try connectLoopback(port)
         defer { close(fd) }
         var tv = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         for (k, v) in headers { request += "\(k): \(v)\r\n" }
-        request += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        if let body { request += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
+        request += "\r\n" + (body ?? "")
         let start = MonotonicClock.now()
         _ = request.withCString { send(fd, $0, strlen($0), 0) }
         var raw: [UInt8] = []
@@ -124,7 +133,8 @@ final class Server {
             line.ready.signal()
         }.start()
         guard line.ready.wait(timeout: .now() + 30) == .success,
-            let port = line.text.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+            let first = line.text.split(separator: "\n").first,
+            let port = first.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
         else {
             process.terminate()
             throw ProbeError("\(command) did not say where it listens: \(line.text)")

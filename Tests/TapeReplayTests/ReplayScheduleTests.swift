@@ -186,3 +186,30 @@ struct ReplayScheduleTests {
         #expect((try? JSONSerialization.jsonObject(with: Data(body))) != nil)
     }
 }
+
+/// `resumed(fromByte:)`: what the web player asks for after a pause.
+struct ResumeTests {
+    static let schedule = ReplaySchedule(
+        writes: [
+            .init(bytes: Array("abc".utf8), t: 100),
+            .init(bytes: Array("defg".utf8), t: 250),
+            .init(bytes: Array("hi".utf8), t: 600),
+        ],
+        provider: .text)
+
+    @Test("every starting byte gives exactly the bytes after it; the gap after the last whole write kept is kept")
+    func restIsExact() {
+        let body = Self.schedule.body
+        for start in 0...body.count {
+            let rest = Self.schedule.resumed(fromByte: start)
+            #expect(rest.body == Array(body[start...]), "from \(start)")
+            #expect(rest.writes.allSatisfy { !$0.bytes.isEmpty })
+        }
+        // Paused after "abc" (got at 100): "defg" comes 150 later, "hi" 350 after that.
+        #expect(Self.schedule.resumed(fromByte: 3).writes.map(\.t) == [150, 500])
+        // Paused inside "defg": its rest at once, then the recorded gap to "hi".
+        #expect(Self.schedule.resumed(fromByte: 5).writes.map(\.t) == [0, 350])
+        #expect(Self.schedule.resumed(fromByte: 0) == Self.schedule)
+        #expect(Self.schedule.resumed(fromByte: 99).writes.isEmpty)
+    }
+}

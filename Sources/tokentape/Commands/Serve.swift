@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TapeAnalysis
 import TapeCore
 import TapeReplay
 import TapeServer
@@ -16,7 +17,8 @@ struct Serve: ParsableCommand {
               Anthropic   base URL http://127.0.0.1:8788      (/v1/messages)
               Gemini      http://127.0.0.1:8788/v1beta (or /v1)/models/{model}:streamGenerateContent?alt=sse
               Ollama      http://127.0.0.1:8788               (/api/chat, /api/generate)
-              any tape    GET /tapes/{number or id}
+              any tape    GET /tapes/{number or id}[?speed=2&max_gap=500&from_byte=N]
+              a browser   GET /   the tapes; /play/{id} replays one as a chat, with its timing
 
             Which tape answers: the one a X-Tokentape-Tape header names; else one recorded for the same \
             request (method, path and JSON body, leaving out \(TapeLibrary.volatileFields.sorted().joined(separator: ", "))), \
@@ -52,17 +54,29 @@ struct Serve: ParsableCommand {
             throw ValidationError("no finished tape to serve in \(self.store.path); record one, or make some up: tokentape simulate --all-providers")
         }
         let library = TapeLibrary(served) { metadata in try store.tape(with: metadata) }
-        let server = ReplayServer(library: library, configuration: configuration)
+        let server = ReplayServer(
+            library: library, configuration: configuration, listing: try Self.listing(served, store, tapes.filter()))
         let providers = Set(served.compactMap(\.provider?.rawValue)).sorted().joined(separator: ", ")
         let host = configuration.host
         do {
             try AsyncWork<Void>.wait {
                 try await server.run { port in
                     Terminal.write("serving \(served.count) tapes (\(providers)) on http://\(host):\(port)\n")
+                    Terminal.write("watch them in a browser: http://\(host):\(port)/\n")
                 }
             }
         } catch {
             throw ValidationError("could not serve on \(listen): \(error)")
         }
+    }
+
+    /// The web player's tape list, with each tape's time to first token.
+    static func listing(_ served: [TapeMetadata], _ store: TapeStore, _ filter: TapeFilter) throws -> [TapeListing] {
+        try store.analyzeStale(filter, quiet: true)
+        var ttft: [String: Int64] = [:]
+        try store.forEachTimeline(filter) { metadata, timeline in
+            if let timeline, metadata.timed { ttft[metadata.uid] = TapeMetrics(metadata: metadata, timeline: timeline).ttft }
+        }
+        return served.map { TapeListing(metadata: $0, ttft: ttft[$0.uid]) }
     }
 }
