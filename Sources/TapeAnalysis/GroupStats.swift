@@ -89,4 +89,15 @@ public enum GroupDimension: String, Sendable, CaseIterable, Codable, Comparable 
         case .provider: [metadata.provider?.rawValue ?? "(unknown)"]
         }
     }
+
+    /// The group keys of a tape under `dimensions` (sorted, no repeats): every
+    /// combination of its values; none when there is no dimension.
+    public static func keys(_ metadata: TapeMetadata, by dimensions: [GroupDimension]) -> [[String]] {
+        guard !dimensions.isEmpty else { return [] }
+        var keys: [[String]] = [[]]
+        for dimension in dimensions {
+            keys = keys.flatMap { prefix in dimension.values(metadata).map { prefix + [$0] } }
+        }
+        return keys
+    }
 }

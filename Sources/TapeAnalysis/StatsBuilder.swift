@@ -236,12 +236,7 @@ public struct GroupedStats: Sendable {
 
     /// The group keys of a tape: every combination of its values.
     private func keys(_ metadata: TapeMetadata) -> [[String]] {
-        guard !dimensions.isEmpty else { return [] }
-        var keys: [[String]] = [[]]
-        for dimension in dimensions {
-            keys = keys.flatMap { prefix in dimension.values(metadata).map { prefix + [$0] } }
-        }
-        return keys
+        GroupDimension.keys(metadata, by: dimensions)
     }
 
     /// All tapes first, then the groups in order of their values.

@@ -16,7 +16,7 @@ struct TokenTape: ParsableCommand {
             """,
         subcommands: [
             Demo.self, Record.self, Proxy.self, List.self, Show.self, Replay.self, Serve.self, Simulate.self, Stats.self, Check.self, Compare.self, Reanalyze.self,
-            Tag.self, Delete.self, Export.self, Import.self,
+            Tag.self, Delete.self, Export.self, Import.self, Report.self,
         ])
 
     /// Exit codes: 0 success, 1 a failed check or any error, 2 a usage error

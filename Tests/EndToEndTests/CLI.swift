@@ -67,7 +67,7 @@ struct CLI {
             exited.signal()
         }
         if exited.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
+            process.end()
             Issue.record("tokentape \(process.arguments ?? []) did not finish within \(timeout) s")
         }
         collected.waitForBoth(timeout: 10)
@@ -94,6 +94,27 @@ struct CLI {
             lock.lock()
             while done < 2, lock.wait(until: deadline) {}
             lock.unlock()
+        }
+    }
+}
+
+extension Process {
+    /// SIGTERM, then SIGKILL if it has not exited within `grace` seconds; returns once it has.
+    ///
+    /// A child started from a test thread inherits that thread's blocked signals (Foundation's
+    /// spawn keeps the mask, and Dispatch's workers block nearly all), so a Python child
+    /// never sees the SIGTERM: without the SIGKILL the wait would never end.
+    func end(grace: Double = 5) {
+        guard isRunning else { return }
+        terminate()
+        let exited = DispatchSemaphore(value: 0)
+        Thread {
+            self.waitUntilExit()
+            exited.signal()
+        }.start()
+        if exited.wait(timeout: .now() + grace) == .timedOut {
+            kill(processIdentifier, SIGKILL)
+            _ = exited.wait(timeout: .now() + 10)
         }
     }
 }

@@ -24,7 +24,7 @@ struct SDKInteropTests {
         }
         reader.start()
         if output.done.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
+            process.end()
             Issue.record("\(executable) \(arguments) did not finish within \(timeout) s")
         }
         process.waitUntilExit()

@@ -136,7 +136,7 @@ final class Server {
             let first = line.text.split(separator: "\n").first,
             let port = first.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
         else {
-            process.terminate()
+            process.end()
             throw ProbeError("\(command) did not say where it listens: \(line.text)")
         }
         self.port = port
@@ -163,7 +163,7 @@ final class Server {
             exited.signal()
         }.start()
         if exited.wait(timeout: .now() + 20) == .timedOut {
-            process.terminate()
+            process.end()
             Issue.record("\(process.arguments ?? []) did not stop within 20 s of SIGINT")
         }
     }
