@@ -33,7 +33,7 @@ let package = Package(
             ]),
         .target(name: "TapeAnalysis", dependencies: ["TapeCore"]),
         .target(name: "TapeReplay", dependencies: ["TapeCore"]),
-        // NIO glue the replay server and the proxy share.
+        // NIO glue for the replay server.
         .target(name: "TapeNIO", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "TapeServer",
@@ -50,10 +50,8 @@ let package = Package(
         .target(
             name: "TapeCapture",
             dependencies: [
-                "TapeCore", "TapeStore", "TapeNIO",
+                "TapeCore", "TapeStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -85,6 +83,7 @@ let package = Package(
         .testTarget(name: "TapeAnalysisTests", dependencies: ["TapeCore", "TapeAnalysis"]),
         .testTarget(name: "TapeReplayTests", dependencies: ["TapeCore", "TapeReplay"]),
         .testTarget(name: "TapeStoreTests", dependencies: ["TapeCore", "TapeStore"]),
+        .testTarget(name: "TapeCaptureTests", dependencies: ["TapeCapture"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TapeCore", "TapeStore", "tokentape"]),
     ]
 )

@@ -3,6 +3,9 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How tokentape talks to an upstream: the HTTP client with the timeouts and
 /// the TLS trust the user chose. Shut it down with `shutdown()`.
@@ -27,26 +30,32 @@ public struct UpstreamClient: Sendable {
         public var connectionsPerHost = 1024
 
         public init() {}
+
+        /// The TLS settings for `trust`; throws when the CA file cannot be read or holds no certificate.
+        public func tlsConfiguration() throws -> TLSConfiguration {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            switch trust {
+            case .system: break
+            case .caFile(let path):
+                guard FileManager.default.isReadableFile(atPath: path) else {
+                    throw UpstreamClientError("cannot read the CA file \(path)")
+                }
+                do {
+                    tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(path))]
+                } catch {
+                    throw UpstreamClientError("\(path) holds no PEM certificate: \(error)")
+                }
+            case .insecure: tls.certificateVerification = .none
+            }
+            return tls
+        }
     }
 
     public let http: HTTPClient
     public let settings: Settings
 
     public init(_ settings: Settings) throws {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        switch settings.trust {
-        case .system: break
-        case .caFile(let path):
-            guard FileManager.default.isReadableFile(atPath: path) else {
-                throw UpstreamClientError("cannot read the CA file \(path)")
-            }
-            do {
-                tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(path))]
-            } catch {
-                throw UpstreamClientError("\(path) holds no PEM certificate: \(error)")
-            }
-        case .insecure: tls.certificateVerification = .none
-        }
+        let tls = try settings.tlsConfiguration()
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls, redirectConfiguration: .disallow,
             timeout: .init(connect: Self.amount(settings.connectTimeout), read: settings.idleTimeout.map(Self.amount)),
@@ -64,6 +73,19 @@ public struct UpstreamClient: Sendable {
 
     public func shutdown() async throws {
         try await http.shutdown()
+    }
+
+    /// The system's words for a socket error ("connection refused"), not NIO's wrapping of them.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
+        if let error = error as? NIOConnectionError {
+            if error.dnsAAAAError != nil || error.dnsAError != nil, error.connectionErrors.isEmpty {
+                return "cannot resolve \(error.host)"
+            }
+            if let first = error.connectionErrors.first { return describe(first.error) + " (\(error.host):\(error.port))" }
+        }
+        if case ChannelError.connectTimeout = error { return "could not connect to the upstream within the connect timeout" }
+        return String(describing: error)
     }
 
     static func amount(_ duration: Duration) -> TimeAmount {

@@ -208,18 +208,6 @@ public final class UpstreamRelay: HTTPClientResponseDelegate, Sendable {
             default: break
             }
         }
-        return (.reset, describe(error))
-    }
-
-    /// The system's words for a socket error ("Connection refused"), not NIO's wrapping of them.
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
-        if let error = error as? NIOConnectionError {
-            if error.dnsAAAAError != nil || error.dnsAError != nil, error.connectionErrors.isEmpty {
-                return "cannot resolve \(error.host)"
-            }
-            if let first = error.connectionErrors.first { return describe(first.error) + " (\(error.host):\(error.port))" }
-        }
-        return String(describing: error)
+        return (.reset, UpstreamClient.describe(error))
     }
 }

@@ -195,9 +195,16 @@ struct ProxyTests {
         let proxy = try proxy(serve.port)
         let port = proxy.port
         let replies = ReplyBox()
-        DispatchQueue.concurrentPerform(iterations: 50) { i in
-            replies.add(try? HTTPProbe.post(port: port, path: "/v1/chat/completions", body: "{}", headers: ["X-Tokentape-Tape": "\(i + 1)"]))
+        // A thread per stream (concurrentPerform would run only as many as there are cores).
+        let done = DispatchGroup()
+        for i in 0..<50 {
+            done.enter()
+            Thread {
+                replies.add(try? HTTPProbe.post(port: port, path: "/v1/chat/completions", body: "{}", headers: ["X-Tokentape-Tape": "\(i + 1)"]))
+                done.leave()
+            }.start()
         }
+        try #require(done.wait(timeout: .now() + 120) == .success, "the 50 streams did not all end within 120 s")
         proxy.stop()
         let upstream = try TapeStore(path: upstreamDB)
         for reply in replies.all {
@@ -215,6 +222,10 @@ struct ProxyTests {
             #expect(tape.body == (try upstream.tape(.number(number))).body, "the proxy's tape of upstream tape \(number)")
         }
         #expect(seen.count == 50)
+        // They were streaming at the same time: the most tapes open at one instant (wall clock).
+        let spans = tapes.map { ($0.metadata.startedAt, $0.metadata.startedAt.addingTimeInterval(Double($0.metadata.tEnd ?? 0) / 1e9)) }
+        let mostAtOnce = spans.map { span in spans.filter { $0.0 <= span.0 && span.0 < $0.1 }.count }.max() ?? 0
+        #expect(mostAtOnce >= 25, "at most \(mostAtOnce) of the 50 streams were open at once")
     }
 
     @Test("keys are forwarded upstream and written nowhere: not in the database file, its WAL or its shared memory")

@@ -21,6 +21,8 @@ final class ScriptedUpstream: @unchecked Sendable {
         case reset
         /// Keep the connection open, sending nothing, until the client closes it (at most `seconds`).
         case waitForClose(seconds: Double)
+        /// Close at once without a word: what a kept-alive connection the server dropped looks like.
+        case hangUp
     }
 
     let port: Int
@@ -30,8 +32,13 @@ final class ScriptedUpstream: @unchecked Sendable {
     private var _sent: [Int64] = []
     private var _closedByClient: [Int64] = []
     private var stopped = false
+    private var _connections = 0
+    /// Serve further requests on a connection whose answer ended cleanly, instead of closing it.
+    private let keepAlive: Bool
 
     var requests: [String] { lock.withLock { _requests } }
+    /// Connections accepted so far.
+    var connections: Int { lock.withLock { _connections } }
 
     /// Waits (at most `timeout` s) for a first request; whether one came.
     func waitForRequest(timeout: Double) -> Bool {
@@ -64,7 +71,8 @@ final class ScriptedUpstream: @unchecked Sendable {
     /// Monotonic ns when a client closed a connection this upstream was holding open.
     var closedByClient: [Int64] { lock.withLock { _closedByClient } }
 
-    init(_ script: @escaping @Sendable (String) -> [Step]) throws {
+    init(keepAlive: Bool = false, _ script: @escaping @Sendable (String) -> [Step]) throws {
+        self.keepAlive = keepAlive
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.listener = listener
         var yes: Int32 = 1
@@ -85,6 +93,7 @@ final class ScriptedUpstream: @unchecked Sendable {
             while true {
                 let fd = accept(listener, nil, nil)
                 guard fd >= 0, let self else { return }
+                self.lock.withLock { self._connections += 1 }
                 Thread { self.serve(fd, script) }.start()
             }
         }.start()
@@ -104,13 +113,16 @@ final class ScriptedUpstream: @unchecked Sendable {
     }
 
     private func serve(_ fd: Int32, _ script: (String) -> [Step]) {
-        let arrived = MonotonicClock.now()
         var tv = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        guard let request = Self.readRequest(fd) else {
-            close(fd)
-            return
-        }
+        while answer(fd, script), keepAlive {}
+        close(fd)
+    }
+
+    /// Reads one request and plays its script; whether the connection may serve another.
+    private func answer(_ fd: Int32, _ script: (String) -> [Step]) -> Bool {
+        guard let request = Self.readRequest(fd) else { return false }
+        let arrived = MonotonicClock.now()
         lock.withLock {
             _requests.append(request)
             lock.broadcast()
@@ -122,7 +134,7 @@ final class ScriptedUpstream: @unchecked Sendable {
                 var head = "HTTP/1.1 \(status) \(status < 400 ? "OK" : "Error")\r\n"
                 for (name, value) in headers { head += "\(name): \(value)\r\n" }
                 if !headers.contains(where: { $0.0.lowercased() == "content-length" }) { head += "Transfer-Encoding: chunked\r\n" }
-                head += "Connection: close\r\n\r\n"
+                head += keepAlive ? "\r\n" : "Connection: close\r\n\r\n"
                 _ = Self.send(fd, Array(head.utf8))
             case .chunk(_, let at), .raw(_, let at), .binary(_, let at):
                 let due = arrived + Int64(at * 1e6)
@@ -150,9 +162,12 @@ final class ScriptedUpstream: @unchecked Sendable {
                 }
             case .end:
                 _ = Self.send(fd, Array("0\r\n\r\n".utf8))
+            case .hangUp:
+                return false
             case .reset:
                 var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
                 setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+                closed = true
             case .waitForClose(let seconds):
                 var poller = pollfd(fd: fd, events: Int16(POLLIN) | 0x2000 /* POLLRDHUP */, revents: 0)
                 let deadline = MonotonicClock.now() + Int64(seconds * 1e9)
@@ -168,10 +183,11 @@ final class ScriptedUpstream: @unchecked Sendable {
                         break
                     }
                 }
+                closed = true
             }
             if closed { break }
         }
-        close(fd)
+        return !closed
     }
 
     private static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
@@ -184,18 +200,22 @@ final class ScriptedUpstream: @unchecked Sendable {
         return true
     }
 
+    /// The Content-Length a message head gives, if any.
+    static func contentLength(_ head: String) -> Int? {
+        head.split(separator: "\r\n").compactMap { line -> Int? in
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
+            return Int(parts[1].trimmingCharacters(in: .whitespaces))
+        }.first
+    }
+
     /// The request head and its Content-Length body, as text.
     private static func readRequest(_ fd: Int32) -> String? {
         var raw: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             if let end = raw.indices.first(where: { raw[$0...].starts(with: [13, 10, 13, 10]) }) {
-                let head = String(decoding: raw[..<end], as: UTF8.self)
-                let length = head.split(separator: "\r\n").compactMap { line -> Int? in
-                    let parts = line.split(separator: ":", maxSplits: 1)
-                    guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
-                    return Int(parts[1].trimmingCharacters(in: .whitespaces))
-                }.first ?? 0
+                let length = contentLength(String(decoding: raw[..<end], as: UTF8.self)) ?? 0
                 if raw.count >= end + 4 + length { return String(decoding: raw, as: UTF8.self) }
             }
             let n = recv(fd, &buffer, buffer.count, 0)

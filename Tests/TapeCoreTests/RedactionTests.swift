@@ -92,4 +92,16 @@ struct ProviderDetectionTests {
         #expect(asText.provider == .text)
         #expect(asText.events.map(\.text) == [String(decoding: body, as: UTF8.self)])
     }
+
+    @Test("the byte scan finds a key's prefix anywhere, also at the very end; text without one passes untouched")
+    func keyScan() {
+        for (text, holds) in [
+            ("", false), ("sk", false), ("sk-", true), ("xsk-", true), ("AIz", false), ("AIza", true), ("…AIza", true),
+            ("application/json", false), ("Bearer s k-", false), ("ski-lift", false), ("AIz a", false),
+        ] {
+            #expect(Redaction.mayHoldKey(text) == holds, "\(text)")
+        }
+        #expect(Redaction.text("key sk-proj-FAKE0123456789abcdef") == "key [REDACTED]")
+        #expect(Redaction.text("Grüße, sk-") == "Grüße, sk-")
+    }
 }

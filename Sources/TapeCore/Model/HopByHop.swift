@@ -11,12 +11,16 @@ public enum HopByHop {
     /// The fields minus the hop-by-hop ones, including any the `Connection`
     /// header names, and minus `also` (lowercase names).
     public static func endToEnd(_ fields: [HeaderField], also: Set<String> = []) -> [HeaderField] {
-        var dropped = names.union(also)
-        for field in fields where field.name.lowercased() == "connection" {
+        // Every request and response through the proxy passes here: no set is built unless `Connection` names more.
+        var named: Set<String> = []
+        for field in fields where field.name.utf8.count == 10 && field.name.lowercased() == "connection" {
             for token in field.value.split(separator: ",") {
-                dropped.insert(token.trimmingCharacters(in: .whitespaces).lowercased())
+                named.insert(token.trimmingCharacters(in: .whitespaces).lowercased())
             }
         }
-        return fields.filter { !dropped.contains($0.name.lowercased()) }
+        return fields.filter {
+            let name = $0.name.lowercased()
+            return !names.contains(name) && !also.contains(name) && !named.contains(name)
+        }
     }
 }

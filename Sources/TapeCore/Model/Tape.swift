@@ -74,18 +74,32 @@ public struct TapeMetadata: Sendable, Hashable {
     }
 
     /// A new text id: `tt_`, 10 characters of time (sorts by creation), 16 random.
+    /// (Made on the proxy's path to the upstream, so built from bytes and two random draws.)
     public static func newUID(at date: Date = Date()) -> String {
-        let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz")
         var millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
-        var time = [Character](repeating: "0", count: 10)
-        for i in stride(from: 9, through: 0, by: -1) {
-            time[i] = alphabet[Int(millis & 31)]
-            millis >>= 5
-        }
         var random = SystemRandomNumberGenerator()
-        let tail = (0..<16).map { _ in alphabet[Int(random.next() & 31)] }
-        return "tt_" + String(time) + String(tail)
+        var draws: (UInt64, UInt64) = (random.next(), random.next())
+        return String(unsafeUninitializedCapacity: 29) { text in
+            for (i, c) in "tt_".utf8.enumerated() { text[i] = c }
+            for i in stride(from: 12, through: 3, by: -1) {
+                text[i] = uidAlphabet[Int(millis & 31)]
+                millis >>= 5
+            }
+            // 12 characters from the first draw, 4 from the second: 80 random bits.
+            for i in 13..<29 {
+                if i < 25 {
+                    text[i] = uidAlphabet[Int(draws.0 & 31)]
+                    draws.0 >>= 5
+                } else {
+                    text[i] = uidAlphabet[Int(draws.1 & 31)]
+                    draws.1 >>= 5
+                }
+            }
+            return 29
+        }
     }
+
+    private static let uidAlphabet: [UInt8] = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
 }
 
 /// How a tape was captured.

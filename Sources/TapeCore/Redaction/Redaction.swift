@@ -43,7 +43,7 @@ public enum Redaction {
 
     /// Text with every key-shaped run (`sk-…`, `sk-ant-…`, `AIza…`) replaced.
     public static func text(_ s: String) -> String {
-        guard s.contains("sk-") || s.contains("AIza") else { return s }
+        guard mayHoldKey(s) else { return s }
         var out = ""
         var rest = Substring(s)
         while !rest.isEmpty {
@@ -53,6 +53,26 @@ public enum Redaction {
             rest = rest[tail...]
         }
         return out + rest
+    }
+
+    /// Whether `s` holds a key's prefix at all: a byte scan, since almost no text does
+    /// and every header of every proxied request passes here.
+    static func mayHoldKey(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { bytes in
+            guard bytes.count >= 3 else { return false }
+            for i in 0..<(bytes.count - 2) {
+                switch bytes[i] {
+                case UInt8(ascii: "s") where bytes[i + 1] == UInt8(ascii: "k") && bytes[i + 2] == UInt8(ascii: "-"):
+                    return true
+                case UInt8(ascii: "A") where i + 3 < bytes.count && bytes[i + 1] == UInt8(ascii: "I") && bytes[i + 2] == UInt8(ascii: "z")
+                    && bytes[i + 3] == UInt8(ascii: "a"):
+                    return true
+                default: continue
+                }
+            }
+            return false
+        }
     }
 
     /// A request body with key-shaped values redacted; bytes that are not

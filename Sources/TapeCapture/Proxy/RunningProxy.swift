@@ -1,0 +1,71 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// What every connection of one running proxy shares: its settings, the
+/// recorder, the upstream connections, and the list of open client
+/// connections, so that stopping ends every tape still streaming.
+final class RunningProxy: Sendable {
+    let configuration: RecordingProxy.Configuration
+    let address: UpstreamAddress
+    let recorder: Recorder
+    let pool: UpstreamPool
+    let onFinish: @Sendable (RecordingProxy.Finished) -> Void
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var connections: [ObjectIdentifier: NIOLoopBound<ProxyConnection>] = [:]
+        var stopping = false
+        /// Resumed when the last connection has closed after `stop`.
+        var drained: CheckedContinuation<Void, Never>?
+    }
+
+    init(
+        configuration: RecordingProxy.Configuration, recorder: Recorder, pool: UpstreamPool,
+        onFinish: @escaping @Sendable (RecordingProxy.Finished) -> Void
+    ) {
+        self.configuration = configuration
+        address = UpstreamAddress(configuration.upstream)
+        self.recorder = recorder
+        self.pool = pool
+        self.onFinish = onFinish
+    }
+
+    /// A client connected (on its channel's loop).
+    func opened(_ connection: ProxyConnection, channel: any Channel) {
+        let stopping = state.withLockedValue { state in
+            if !state.stopping { state.connections[ObjectIdentifier(connection)] = NIOLoopBound(connection, eventLoop: channel.eventLoop) }
+            return state.stopping
+        }
+        if stopping { channel.close(promise: nil) }
+    }
+
+    /// A client connection closed.
+    func closed(_ connection: ProxyConnection) {
+        let drained = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            state.connections[ObjectIdentifier(connection)] = nil
+            guard state.stopping, state.connections.isEmpty else { return nil }
+            defer { state.drained = nil }
+            return state.drained
+        }
+        drained?.resume()
+    }
+
+    /// Ends every exchange in flight (`client_cancelled` with `reason`),
+    /// closes every client connection and waits until they have closed, then
+    /// closes the idle upstream connections.
+    func stop(because reason: String) async {
+        await withCheckedContinuation { (drained: CheckedContinuation<Void, Never>) in
+            let open = state.withLockedValue { state -> [NIOLoopBound<ProxyConnection>] in
+                state.stopping = true
+                guard !state.connections.isEmpty else { return [] }
+                state.drained = drained
+                return Array(state.connections.values)
+            }
+            if open.isEmpty { return drained.resume() }
+            for connection in open {
+                connection.eventLoop.execute { connection.value.stop(because: reason) }
+            }
+        }
+        pool.closeAll()
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import TapeCore
+import TapeStore
+import Testing
+
+/// How the proxy handles connections, on both of its sides: upstream
+/// connections kept alive and retried when the upstream dropped one,
+/// `Expect: 100-continue`, an upstream base path, HTTP/1.0 clients.
+struct ProxyConnectionTests {
+    let scratch: Scratch
+    let db: String
+
+    init() throws {
+        scratch = try Scratch()
+        db = scratch.path("proxy.sqlite")
+    }
+
+    func recorded() throws -> [Tape] {
+        let store = try TapeStore(path: db)
+        return try store.tapes(TapeFilter()).map { try store.tape(with: $0) }
+    }
+
+    /// A whole OpenAI Chat stream saying `text`, framed by a Content-Length.
+    static func answer(_ text: String) -> [ScriptedUpstream.Step] {
+        let body = stream(text)
+        return [.head(200, ChatStream.headers + [("Content-Length", "\(body.utf8.count)")]), .raw(body, at: 0)]
+    }
+
+    static func stream(_ text: String) -> String { ChatStream.content(text) + ChatStream.finish + ChatStream.done }
+
+    @Test("upstream connections are kept alive between requests, and one the upstream dropped while idle is retried on a new one")
+    func keptAliveAndRetried() throws {
+        let count = Counter()
+        // The second request overall meets a connection the upstream drops without a word.
+        let upstream = try ScriptedUpstream(keepAlive: true) { _ in
+            count.next() == 2 ? [.hangUp] : Self.answer("n\(count.value)")
+        }
+        let proxy = try Server(command: "proxy", ["--db", db, "--upstream", "http://127.0.0.1:\(upstream.port)"])
+        // One client connection, so every request is served on the same event loop and its pool.
+        let client = try KeptAliveClient(port: proxy.port)
+        let replies = try (0..<4).map { _ in try client.post("/v1/chat/completions", body: #"{"model":"m"}"#) }
+        proxy.stop()
+
+        #expect(replies.map(\.status) == [200, 200, 200, 200])
+        #expect(replies.map(\.body) == ["n1", "n3", "n4", "n5"].map(Self.stream))
+        // 5 requests upstream (one lost with the dropped connection), on 2 connections: the rest reused.
+        #expect(upstream.requests.count == 5)
+        #expect(upstream.connections == 2, "\(upstream.connections) upstream connections for 4 requests")
+        let tapes = try recorded()
+        #expect(tapes.count == 4)
+        #expect(tapes.allSatisfy { $0.metadata.endReason == .completed }, "\(tapes.map { ($0.metadata.endReason, $0.metadata.endDetail) })")
+        #expect(tapes.map { String(decoding: $0.body, as: UTF8.self) } == replies.map(\.body))
+    }
+
+    @Test("Expect: 100-continue is answered at once, the body then goes up whole, and Expect is not forwarded")
+    func expectContinue() throws {
+        let upstream = try ScriptedUpstream { _ in Self.answer("ok") }
+        let proxy = try Server(command: "proxy", ["--db", db, "--upstream", "http://127.0.0.1:\(upstream.port)"])
+        let fd = try connectLoopback(proxy.port)
+        defer { close(fd) }
+        var tv = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        let body = #"{"model":"m","messages":[{"role":"user","content":"\#(String(repeating: "long ", count: 400))"}]}"#
+        let head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n"
+        _ = head.withCString { send(fd, $0, strlen($0), 0) }
+        // The body is held back until the proxy says to go on, as curl does for large bodies.
+        let interim = try #require(readUntil(fd, "\r\n\r\n"), "no interim answer")
+        #expect(interim.hasPrefix("HTTP/1.1 100 Continue"), "\(interim)")
+        _ = body.withCString { send(fd, $0, strlen($0), 0) }
+        let final = try #require(readUntil(fd, ChatStream.done), "no final answer")
+        #expect(final.hasPrefix("HTTP/1.1 200"), "\(final)")
+        proxy.stop()
+        let forwarded = try #require(upstream.requests.first)
+        #expect(!forwarded.lowercased().contains("expect:"))
+        #expect(forwarded.hasSuffix(body))
+        #expect(try recorded().first?.metadata.request?.body == Array(body.utf8))
+    }
+
+    @Test("an upstream with a base path: a client path that carries it goes up once, one without it gets it")
+    func basePath() throws {
+        let upstream = try ScriptedUpstream { _ in Self.answer("based") }
+        let proxy = try Server(command: "proxy", ["--db", db, "--upstream", "http://127.0.0.1:\(upstream.port)/v1/"])
+        for path in ["/v1/chat/completions?x=1", "/chat/completions?x=1"] {
+            #expect(try HTTPProbe.post(port: proxy.port, path: path, body: "{}").status == 200)
+        }
+        proxy.stop()
+        #expect(upstream.requests.map { $0.components(separatedBy: "\r\n")[0] } == ["POST /v1/chat/completions?x=1 HTTP/1.1", "POST /v1/chat/completions?x=1 HTTP/1.1"])
+        #expect(upstream.requests.allSatisfy { $0.contains("Host: 127.0.0.1:\(upstream.port)\r\n") })
+        #expect(try recorded().map { $0.metadata.request?.url } == Array(repeating: "http://127.0.0.1:\(upstream.port)/v1/chat/completions?x=1", count: 2))
+    }
+
+    @Test("an HTTP/1.0 client gets an HTTP/1.0 answer whose end is the connection's close, byte-exact")
+    func http10Client() throws {
+        let upstream = try ScriptedUpstream { _ in
+            [.head(200, ChatStream.headers), .chunk(ChatStream.content("Hello"), at: 0), .chunk(ChatStream.done, at: 20), .end]
+        }
+        let proxy = try Server(command: "proxy", ["--db", db, "--upstream", "http://127.0.0.1:\(upstream.port)"])
+        let fd = try connectLoopback(proxy.port)
+        defer { close(fd) }
+        var tv = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        let request = "POST /v1/chat/completions HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var raw: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            raw += buffer[0..<n]
+        }
+        proxy.stop()
+        let text = String(decoding: raw, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.0 200"), "\(text)")
+        #expect(!text.lowercased().contains("transfer-encoding"), "chunked framing is HTTP/1.1 only")
+        let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+        #expect(body == ChatStream.content("Hello") + ChatStream.done)
+        #expect(try recorded().first?.metadata.endReason == .completed)
+    }
+
+    /// Reads until `text` has come (or the connection ends or times out); what came.
+    func readUntil(_ fd: Int32, _ text: String) -> String? {
+        var raw: [UInt8] = []
+        var byte: UInt8 = 0
+        // A byte at a time, so nothing past the interim answer is taken from the socket.
+        while !String(decoding: raw, as: UTF8.self).contains(text) {
+            guard recv(fd, &byte, 1, 0) == 1 else { return nil }
+            raw.append(byte)
+        }
+        return String(decoding: raw, as: UTF8.self)
+    }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var n = 0
+        func next() -> Int { lock.withLock { n += 1; return n } }
+        var value: Int { lock.withLock { n } }
+    }
+}
+
+/// One kept-alive client connection: requests one after another, answers with a Content-Length.
+final class KeptAliveClient {
+    private let fd: Int32
+    private var pending: [UInt8] = []
+
+    init(port: Int) throws {
+        fd = try connectLoopback(port)
+        var tv = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    func post(_ path: String, body: String) throws -> (status: Int, body: String) {
+        let request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            if let end = pending.indices.first(where: { pending[$0...].starts(with: [13, 10, 13, 10]) }) {
+                let head = String(decoding: pending[..<end], as: UTF8.self)
+                guard let length = ScriptedUpstream.contentLength(head) else { throw ProbeError("an answer without a Content-Length: \(head)") }
+                if pending.count >= end + 4 + length {
+                    let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
+                    let body = String(decoding: pending[(end + 4)..<(end + 4 + length)], as: UTF8.self)
+                    pending.removeFirst(end + 4 + length)
+                    return (status, body)
+                }
+            }
+            let n = recv(fd, &buffer, buffer.count, 0)
+            guard n > 0 else { throw ProbeError("the proxy closed the connection (\(pending.count) bytes pending)") }
+            pending += buffer[0..<n]
+        }
+    }
+}
