@@ -7,8 +7,9 @@ import NIOSSL
 import Glibc
 #endif
 
-/// How tokentape talks to an upstream: the HTTP client with the timeouts and
-/// the TLS trust the user chose. Shut it down with `shutdown()`.
+/// How tokentape talks to an upstream: the timeouts and the TLS trust the
+/// user chose (`Settings`, which the proxy uses too), and the HTTP client of
+/// `record URL`. Shut it down with `shutdown()`.
 public struct UpstreamClient: Sendable {
     public enum Trust: Sendable, Hashable {
         /// The system's certificate authorities.

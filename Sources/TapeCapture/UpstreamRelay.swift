@@ -9,11 +9,12 @@ import Glibc
 import TapeCore
 import TapeStore
 
-/// Receives one upstream response for a recording. Each body part is
-/// timestamped the moment the HTTP client hands it over, before anything
-/// else, then put on the tape and passed to whoever reads `body` (the proxy's
-/// client, the record command's terminal). A slow reader slows the upstream
-/// (back-pressure) instead of filling memory.
+/// Receives one upstream response for `record URL` (async-http-client's
+/// delegate). Each body part is timestamped the moment the HTTP client hands
+/// it over, before anything else, then put on the tape and passed to whoever
+/// reads `nextParts()` (the terminal). A slow reader slows the upstream
+/// (back-pressure) instead of filling memory. (The proxy does not use it: it
+/// drives NIO channels itself, `ProxyExchange`.)
 ///
 /// The tape ends here too, whatever ends the exchange: the body's clean end,
 /// an upstream failure, a timeout, or `cancel()` when the client goes away.
