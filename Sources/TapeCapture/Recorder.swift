@@ -85,9 +85,11 @@ public final class Recording: @unchecked Sendable {
         seq += 1
         lastRead = chunk.t
         timeline?.read(at: chunk.t)
-        for event in events {
-            outcome.add(event)
-            timeline?.add(event, at: chunk.t)
+        // By index: an event is a large value, and `for event in` copies each one (a tenth of the
+        // proxy's own time per chunk, measured).
+        for i in events.indices {
+            outcome.add(events[i])
+            timeline?.add(events[i], at: chunk.t)
         }
         if let count = timeline?.tokenCount, count > Self.liveTimelineLimit { timeline = nil }
         return events
