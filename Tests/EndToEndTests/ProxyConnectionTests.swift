@@ -171,3 +171,41 @@ final class KeptAliveClient {
         }
     }
 }
+
+extension ProxyConnectionTests {
+    @Test("a client that stops reading pauses the upstream instead of filling memory, and is not taken for an idle upstream")
+    func slowClient() throws {
+        // 16 MiB as fast as the upstream can send: more than the sockets' buffers hold.
+        let piece = String(repeating: "x", count: 4090) + "\n\n"
+        let upstream = try ScriptedUpstream { _ in
+            [.head(200, [("Content-Type", "text/event-stream")])] + Array(repeating: .chunk(piece, at: 0), count: 4096) + [.end]
+        }
+        let proxy = try Server(command: "proxy", ["--db", db, "--upstream", "http://127.0.0.1:\(upstream.port)", "--idle-timeout", "500ms"])
+        let fd = try connectLoopback(proxy.port)
+        defer { close(fd) }
+        var tv = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        let request = "POST /v1/stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        try #require(upstream.waitForSent(200, timeout: 10).count >= 200)
+        // The client reads nothing for 2 s, four idle timeouts. The sockets' buffers fill (several
+        // MiB on loopback), then the upstream must be held: no chunk goes out in the last second.
+        Thread.sleep(forTimeInterval: 1)
+        let held = upstream.sent.count
+        Thread.sleep(forTimeInterval: 1)
+        #expect(upstream.sent.count == held, "the upstream went on sending while the client read nothing")
+        #expect(held < 4096, "all of it went out while the client read nothing: no back-pressure")
+        var received = 0
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            received += n
+        }
+        proxy.stop()
+        #expect(received > 4096 * piece.utf8.count, "\(received) bytes")
+        let tape = try #require(try recorded().first)
+        #expect(tape.metadata.endReason == .completed, "\(String(describing: tape.metadata.endReason)): \(tape.metadata.endDetail ?? "")")
+        #expect(tape.body.count == 4096 * piece.utf8.count)
+    }
+}

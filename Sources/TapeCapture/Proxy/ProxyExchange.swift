@@ -58,6 +58,8 @@ final class ProxyExchange: UpstreamConnectionDelegate {
     private var pending: [ByteBuffer] = []
     private var pendingTime: Int64 = 0
     private var lastActivity: Int64 = 0
+    /// Upstream reads are paused because the client is not keeping up: the upstream is not idle then.
+    private var pausedForClient = false
     private var idleTimer: Scheduled<Void>?
     private var totalTimer: Scheduled<Void>?
     private var upstreamKeepsAlive = false
@@ -274,11 +276,17 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         let keepingUp = client.write(buffer)
         client.flush()
         recording.received(Array(buffer.readableBytesView), at: pendingTime)
-        if !keepingUp { upstream?.setReading(false) }
+        if !keepingUp {
+            pausedForClient = true
+            upstream?.setReading(false)
+        }
     }
 
     /// The client can take more: read from the upstream again.
     func clientWritable() {
+        guard pausedForClient else { return }
+        pausedForClient = false
+        lastActivity = MonotonicClock.now()
         upstream?.setReading(true)
     }
 
@@ -288,7 +296,11 @@ final class ProxyExchange: UpstreamConnectionDelegate {
     private func armIdleTimer(after idle: Int64) {
         idleTimer = loop.assumeIsolated().scheduleTask(at: lastActivity + idle) { [self] in
             guard state != .finished else { return }
-            if MonotonicClock.now() - lastActivity >= idle {
+            if pausedForClient {
+                // Waiting for the client, not for the upstream: count from now.
+                lastActivity = MonotonicClock.now()
+                armIdleTimer(after: idle)
+            } else if MonotonicClock.now() - lastActivity >= idle {
                 timedOut(.timeoutIdle, "no byte from the upstream within the idle timeout")
             } else {
                 armIdleTimer(after: idle)
