@@ -28,28 +28,34 @@ struct ProxyConnectionTests {
 
     static func stream(_ text: String) -> String { ChatStream.content(text) + ChatStream.finish + ChatStream.done }
 
-    @Test("upstream connections are kept alive between requests, and one the upstream dropped while idle is retried on a new one")
+    @Test("upstream connections are kept alive; one the upstream dropped before answering is retried only for a request safe to repeat")
     func keptAliveAndRetried() throws {
         let count = Counter()
-        // The second request overall meets a connection the upstream drops without a word.
+        // Requests 2 and 4 (overall) meet a kept-alive connection the upstream drops without a word.
         let upstream = try ScriptedUpstream(keepAlive: true) { _ in
-            count.next() == 2 ? [.hangUp] : Self.answer("n\(count.value)")
+            [2, 4].contains(count.next()) ? [.hangUp] : Self.answer("n\(count.value)")
         }
         let proxy = try Server(command: "proxy", ["--db", db, "--upstream", "http://127.0.0.1:\(upstream.port)"])
         // One client connection, so every request is served on the same event loop and its pool.
         let client = try KeptAliveClient(port: proxy.port)
-        let replies = try (0..<4).map { _ in try client.post("/v1/chat/completions", body: #"{"model":"m"}"#) }
+        let replies = try [
+            client.send("POST", "/v1/chat/completions", body: #"{"model":"m"}"#),
+            client.send("GET", "/v1/chat/completions"),  // #2 dropped: a GET goes again (#3)
+            client.send("POST", "/v1/chat/completions", body: #"{"model":"m"}"#),  // #4 dropped: a POST may have been billed, no retry
+            client.send("POST", "/v1/chat/completions", body: #"{"model":"m"}"#, headers: ["Idempotency-Key": "k1"]),
+        ]
         proxy.stop()
 
-        #expect(replies.map(\.status) == [200, 200, 200, 200])
-        #expect(replies.map(\.body) == ["n1", "n3", "n4", "n5"].map(Self.stream))
-        // 5 requests upstream (one lost with the dropped connection), on 2 connections: the rest reused.
+        #expect(replies.map(\.status) == [200, 200, 502, 200])
+        #expect(replies[0].body == Self.stream("n1") && replies[1].body == Self.stream("n3") && replies[3].body == Self.stream("n5"))
+        #expect(replies[2].body.contains("the upstream closed the connection before answering"), "\(replies[2].body)")
+        // 5 requests upstream on 3 connections: the first reused once, the second twice.
         #expect(upstream.requests.count == 5)
-        #expect(upstream.connections == 2, "\(upstream.connections) upstream connections for 4 requests")
+        #expect(upstream.requests.filter { $0.hasPrefix("GET ") }.count == 2, "the GET went twice")
+        #expect(upstream.connections == 3, "\(upstream.connections) upstream connections")
         let tapes = try recorded()
-        #expect(tapes.count == 4)
-        #expect(tapes.allSatisfy { $0.metadata.endReason == .completed }, "\(tapes.map { ($0.metadata.endReason, $0.metadata.endDetail) })")
-        #expect(tapes.map { String(decoding: $0.body, as: UTF8.self) } == replies.map(\.body))
+        #expect(tapes.map { $0.metadata.endReason } == [.completed, .completed, .reset, .completed])
+        #expect(tapes[2].metadata.endDetail == "the upstream closed the connection before answering")
     }
 
     @Test("Expect: 100-continue is answered at once, the body then goes up whole, and Expect is not forwarded")
@@ -117,6 +123,53 @@ struct ProxyConnectionTests {
         #expect(try recorded().first?.metadata.endReason == .completed)
     }
 
+    @Test("reads larger than the client's write buffer: the writes that fill it and the flush that empties it do not leave the upstream paused")
+    func largeReads() throws {
+        // 128 KiB pieces: one upstream read can be more than NIO's 64 KiB high watermark of the client's channel.
+        let piece = String(repeating: "y", count: 128 * 1024 - 2) + "\n\n"
+        let upstream = try ScriptedUpstream { _ in
+            [.head(200, [("Content-Type", "text/event-stream")])] + Array(repeating: .chunk(piece, at: 0), count: 16) + [.end]
+        }
+        let proxy = try Server(command: "proxy", ["--db", db, "--upstream", "http://127.0.0.1:\(upstream.port)", "--total-timeout", "20s"])
+        let reply = try HTTPProbe.post(port: proxy.port, path: "/v1/stream", body: "{}")
+        proxy.stop()
+        let (clean, received) = (reply.cleanEnd, reply.body.count)
+        #expect(clean)
+        #expect(received == 16 * piece.utf8.count, "\(received) of \(16 * piece.utf8.count) bytes")
+        let tape = try #require(try recorded().first)
+        #expect(tape.metadata.endReason == .completed, "\(String(describing: tape.metadata.endReason)): \(tape.metadata.endDetail ?? "")")
+        #expect(tape.body.count == 16 * piece.utf8.count)
+    }
+
+    @Test("an HTTP/1.0 answer cut by an upstream reset ends in a reset, not a FIN that would make it look whole")
+    func http10Cut() throws {
+        let upstream = try ScriptedUpstream { _ in
+            [.head(200, ChatStream.headers), .chunk(ChatStream.content("partial"), at: 0), .chunk(ChatStream.content(" more"), at: 50), .reset]
+        }
+        let proxy = try Server(command: "proxy", ["--db", db, "--upstream", "http://127.0.0.1:\(upstream.port)"])
+        let fd = try connectLoopback(proxy.port)
+        defer { close(fd) }
+        var tv = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        let request = "POST /v1/chat/completions HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var raw: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var ending: Int32 = 0
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 {
+                ending = n == 0 ? 0 : errno
+                break
+            }
+            raw += buffer[0..<n]
+        }
+        proxy.stop()
+        #expect(ending == ECONNRESET, "the connection ended with \(ending == 0 ? "a clean FIN" : String(cString: strerror(ending)))")
+        #expect(String(decoding: raw, as: UTF8.self).contains("partial"))
+        #expect(try recorded().first?.metadata.endReason == .reset)
+    }
+
     /// Reads until `text` has come (or the connection ends or times out); what came.
     func readUntil(_ fd: Int32, _ text: String) -> String? {
         var raw: [UInt8] = []
@@ -150,9 +203,12 @@ final class KeptAliveClient {
 
     deinit { close(fd) }
 
-    func post(_ path: String, body: String) throws -> (status: Int, body: String) {
-        let request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+    func send(_ method: String, _ path: String, body: String? = nil, headers: [String: String] = [:]) throws -> (status: Int, body: String) {
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        if let body { request += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
+        request += "\r\n" + (body ?? "")
+        _ = request.withCString { Glibc.send(fd, $0, strlen($0), 0) }
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             if let end = pending.indices.first(where: { pending[$0...].starts(with: [13, 10, 13, 10]) }) {

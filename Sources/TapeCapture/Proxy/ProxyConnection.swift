@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOHTTP1
 import TapeCore
@@ -22,6 +25,8 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
     private var closeAfterResponse = false
     /// Written, not yet flushed.
     private var unflushed = false
+    /// The answer being written ends with the connection (an HTTP/1.0 body without a length).
+    private var closeDelimited = false
 
     init(proxy: RunningProxy) {
         self.proxy = proxy
@@ -32,6 +37,15 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         proxy.opened(self, channel: context.channel)
+    }
+
+    /// Always called, even for a channel that never became active: the proxy's stop waits for it.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        exchange?.cancel(because: "the client went away")
+        exchange = nil
+        // The context holds this handler: let go of it, or both stay in memory.
+        self.context = nil
+        proxy.closed(self)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -98,19 +112,22 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
     func respond(_ head: HTTPResponseHead) {
         var head = head
         // Without a length, only the connection's close ends an HTTP/1.0 body.
-        if head.version == .http1_0 && !head.headers.contains(name: "content-length") { closeAfterResponse = true }
+        closeDelimited = head.version == .http1_0 && !head.headers.contains(name: "content-length")
+        if closeDelimited { closeAfterResponse = true }
         if closeAfterResponse { head.headers.replaceOrAdd(name: "Connection", value: "close") }
         context?.write(wrapOutboundOut(.head(head)), promise: nil)
         unflushed = true
     }
 
-    /// Writes a part of the body (`flush()` sends it); false when the client is not keeping up.
-    func write(_ buffer: ByteBuffer) -> Bool {
-        guard let context else { return true }
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+    /// Writes a part of the body; `flush()` sends it.
+    func write(_ buffer: ByteBuffer) {
+        context?.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         unflushed = true
-        return context.channel.isWritable
     }
+
+    /// Whether the client keeps up: false while more than NIO's high watermark waits for it.
+    /// (Ask after the flush: a flush that empties the buffer says so as it happens.)
+    var isWritable: Bool { context?.channel.isWritable ?? true }
 
     /// Sends what was written since the last flush: once per upstream read.
     func flush() {
@@ -119,21 +136,32 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
         context?.flush()
     }
 
-    /// The body's clean end.
-    func finishResponse() {
+    /// The body's clean end, with the upstream's trailers if it sent any.
+    func finishResponse(trailers: HTTPHeaders? = nil) {
         guard let context else { return }
+        unflushed = false
         if closeAfterResponse {
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         } else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
         }
     }
 
     /// Cuts the connection without a clean end: the client must not take a broken answer for a whole one.
+    ///
+    /// What came before the failure goes out first, as it is on the tape: the close waits for
+    /// the writes before it (an empty part, which the codec does not frame, marks where they end).
+    /// An answer with a length or chunks shows a cut by its missing end; one whose end is the
+    /// connection's close (HTTP/1.0) would look whole after a FIN, so it gets a reset instead.
     func cut() {
-        // What came before the failure goes out first, as it is on the tape.
-        flush()
-        context?.close(promise: nil)
+        guard let context else { return }
+        unflushed = false
+        let reset = closeDelimited
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer())))).assumeIsolated().whenComplete { _ in
+            guard reset, let socket = context.channel as? any SocketOptionProvider else { return context.close(promise: nil) }
+            // SO_LINGER 0: the close sends a reset, not a FIN.
+            socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
     }
 
     /// The proxy's own answer, a JSON error in the provider's shape.

@@ -52,6 +52,8 @@ final class ProxyExchange: UpstreamConnectionDelegate {
     private var upstream: UpstreamConnection?
     /// A reused connection the upstream closed while it sat idle fails before any answer: one retry, on a new one.
     private var retried = false
+    /// A byte of the answer has come (so the request reached the upstream).
+    private var answered = false
     /// The time of the upstream read being delivered now.
     private var readTime: Int64 = 0
     /// What the current read carried so far, and when it came.
@@ -148,6 +150,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
     func upstreamRead(at time: Int64) {
         readTime = time
         lastActivity = time
+        answered = true
     }
 
     func upstreamHead(_ head: HTTPResponseHead) {
@@ -173,15 +176,19 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         client.flush()
     }
 
-    func upstreamEnd() {
+    func upstreamEnd(trailers: HTTPHeaders?) {
         forwardPending()
-        guard state == .streaming else { return }
         let connection = upstream
         upstream = nil
+        guard state == .streaming else {
+            connection?.close()
+            return failed(UpstreamAnswer.endedWithoutResponse)
+        }
         finish(.eof, detail: nil)
-        client.finishResponse()
+        client.finishResponse(trailers: trailers)
         if let connection {
-            if upstreamKeepsAlive { proxy.pool.release(connection) } else { connection.close() }
+            // Only a connection whose request has gone out whole can carry the next one.
+            if upstreamKeepsAlive, connection.requestSent { proxy.pool.release(connection) } else { connection.close() }
         }
     }
 
@@ -191,11 +198,18 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         let connection = upstream
         upstream = nil
         connection?.close()
-        if state == .waitingForHead, !retried, let connection, connection.exchanges > 1, recording.chunkCount == 0 {
+        if state == .waitingForHead, !retried, !answered, let connection, connection.exchanges > 1, isReplayable {
             retried = true
             return connect()
         }
         failed(error)
+    }
+
+    /// Whether the request may go again when a kept-alive connection died before a byte of the answer:
+    /// the upstream may have started on it (and billed it), so only a method that is safe to repeat
+    /// (RFC 9110 §9.2.2) or a request with an `Idempotency-Key` is.
+    private var isReplayable: Bool {
+        [.GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE].contains(request.method) || request.headers.contains(name: "idempotency-key")
     }
 
     // MARK: Ends
@@ -208,6 +222,8 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         let detail: String
         if case ChannelError.eof = error {
             detail = state == .streaming ? "the upstream closed the connection before the body ended" : "the upstream closed the connection before answering"
+        } else if let error = error as? UpstreamAnswer {
+            detail = error.description
         } else if error is HTTPParserError {
             detail = "the upstream's answer is not valid HTTP/1.1: \(error)"
         } else {
@@ -273,10 +289,10 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         }
         pending.removeAll(keepingCapacity: true)
         // To the client first, then on tape: decoding for the tape does not delay the stream.
-        let keepingUp = client.write(buffer)
+        client.write(buffer)
         client.flush()
         recording.received(Array(buffer.readableBytesView), at: pendingTime)
-        if !keepingUp {
+        if !client.isWritable, !pausedForClient {
             pausedForClient = true
             upstream?.setReading(false)
         }
@@ -326,5 +342,16 @@ extension NIOIsolatedEventLoop {
     /// Runs `task` at a `MonotonicClock` instant.
     fileprivate func scheduleTask(at instant: Int64, _ task: @escaping () -> Void) -> Scheduled<Void> {
         scheduleTask(deadline: .now() + .nanoseconds(instant - MonotonicClock.now()), task)
+    }
+}
+
+/// An upstream answer the proxy cannot pass on.
+enum UpstreamAnswer: Error, CustomStringConvertible {
+    case endedWithoutResponse
+
+    var description: String {
+        switch self {
+        case .endedWithoutResponse: "the upstream ended its answer without a final response (only 1xx, or an upgrade the proxy does not take)"
+        }
     }
 }

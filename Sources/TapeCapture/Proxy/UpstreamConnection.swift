@@ -13,7 +13,7 @@ protocol UpstreamConnectionDelegate: AnyObject {
     func upstreamBody(_ buffer: ByteBuffer)
     /// Everything the last read carried has been delivered.
     func upstreamReadDone()
-    func upstreamEnd()
+    func upstreamEnd(trailers: HTTPHeaders?)
     /// The connection failed or closed before the response ended.
     func upstreamFailed(_ error: any Error)
 }
@@ -34,6 +34,10 @@ final class UpstreamConnection: @unchecked Sendable {
     var onClose: (() -> Void)?
     /// The channel is gone.
     private(set) var closed = false
+    /// The last request has gone out whole (an early answer may come before it has).
+    private(set) var requestSent = false
+    /// Closes the connection if it waits in the pool for too long.
+    var idleExpiry: Scheduled<Void>?
 
     init(channel: any Channel) {
         self.channel = channel
@@ -43,9 +47,12 @@ final class UpstreamConnection: @unchecked Sendable {
     func send(_ head: HTTPRequestHead, body: ByteBuffer?, to delegate: any UpstreamConnectionDelegate) {
         self.delegate = delegate
         exchanges += 1
+        requestSent = false
+        idleExpiry?.cancel()
+        idleExpiry = nil
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         if let body, body.readableBytes > 0 { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
-        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        channel.writeAndFlush(HTTPClientRequestPart.end(nil)).assumeIsolated().whenSuccess { [self] in requestSent = true }
     }
 
     /// Reads from the upstream only while the client keeps up.
@@ -117,9 +124,9 @@ final class UpstreamConnection: @unchecked Sendable {
                 delegate.upstreamHead(head)
             case .body(let buffer):
                 delegate.upstreamBody(buffer)
-            case .end:
+            case .end(let trailers):
                 connection.delegate = nil
-                delegate.upstreamEnd()
+                delegate.upstreamEnd(trailers: trailers)
             }
         }
 

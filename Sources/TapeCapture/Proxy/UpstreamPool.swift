@@ -42,6 +42,10 @@ final class UpstreamPool: Sendable {
     let connectTimeout: TimeAmount
     /// Idle connections kept per loop; more are closed when they come back.
     static let maxIdlePerLoop = 128
+    /// How long a connection may wait in the pool (as async-http-client's pool): servers close idle
+    /// connections on their own clock, and a request sent into one they just closed must not be retried
+    /// when it is not safe to repeat.
+    static let idleLifetime = TimeAmount.seconds(60)
     private let idle = NIOLockedValueBox<[ObjectIdentifier: [UpstreamConnection]]>([:])
 
     init(origin: Origin, connectTimeout: TimeAmount) {
@@ -98,6 +102,10 @@ final class UpstreamPool: Sendable {
         // Closed by the upstream while it waits: forget it.
         connection.onClose = { [weak self, weak connection] in
             self?.idle.withLockedValue { idle in idle[key]?.removeAll { $0 === connection } }
+        }
+        // Still idle after its lifetime: close it (taking it out of the pool cancels this).
+        connection.idleExpiry = loop.assumeIsolated().scheduleTask(in: Self.idleLifetime) { [weak connection] in
+            connection?.close()
         }
     }
 
