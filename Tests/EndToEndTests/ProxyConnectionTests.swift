@@ -101,19 +101,7 @@ struct ProxyConnectionTests {
             [.head(200, ChatStream.headers), .chunk(ChatStream.content("Hello"), at: 0), .chunk(ChatStream.done, at: 20), .end]
         }
         let proxy = try Server(command: "proxy", ["--db", db, "--upstream", "http://127.0.0.1:\(upstream.port)"])
-        let fd = try connectLoopback(proxy.port)
-        defer { close(fd) }
-        var tv = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        let request = "POST /v1/chat/completions HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}"
-        _ = request.withCString { send(fd, $0, strlen($0), 0) }
-        var raw: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n <= 0 { break }
-            raw += buffer[0..<n]
-        }
+        let (raw, _) = try http10Exchange(port: proxy.port)
         proxy.stop()
         let text = String(decoding: raw, as: UTF8.self)
         #expect(text.hasPrefix("HTTP/1.0 200"), "\(text)")
@@ -147,7 +135,16 @@ struct ProxyConnectionTests {
             [.head(200, ChatStream.headers), .chunk(ChatStream.content("partial"), at: 0), .chunk(ChatStream.content(" more"), at: 50), .reset]
         }
         let proxy = try Server(command: "proxy", ["--db", db, "--upstream", "http://127.0.0.1:\(upstream.port)"])
-        let fd = try connectLoopback(proxy.port)
+        let (raw, ending) = try http10Exchange(port: proxy.port)
+        proxy.stop()
+        #expect(ending == ECONNRESET, "the connection ended with \(ending == 0 ? "a clean FIN" : String(cString: strerror(ending)))")
+        #expect(String(decoding: raw, as: UTF8.self).contains("partial"))
+        #expect(try recorded().first?.metadata.endReason == .reset)
+    }
+
+    /// An HTTP/1.0 POST, read to the connection's end: the bytes, and 0 for a clean end or the errno.
+    func http10Exchange(port: Int) throws -> ([UInt8], Int32) {
+        let fd = try connectLoopback(port)
         defer { close(fd) }
         var tv = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
@@ -155,19 +152,11 @@ struct ProxyConnectionTests {
         _ = request.withCString { send(fd, $0, strlen($0), 0) }
         var raw: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
-        var ending: Int32 = 0
         while true {
             let n = recv(fd, &buffer, buffer.count, 0)
-            if n <= 0 {
-                ending = n == 0 ? 0 : errno
-                break
-            }
+            if n <= 0 { return (raw, n == 0 ? 0 : errno) }
             raw += buffer[0..<n]
         }
-        proxy.stop()
-        #expect(ending == ECONNRESET, "the connection ended with \(ending == 0 ? "a clean FIN" : String(cString: strerror(ending)))")
-        #expect(String(decoding: raw, as: UTF8.self).contains("partial"))
-        #expect(try recorded().first?.metadata.endReason == .reset)
     }
 
     /// Reads until `text` has come (or the connection ends or times out); what came.
