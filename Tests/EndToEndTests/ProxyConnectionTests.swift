@@ -142,6 +142,35 @@ struct ProxyConnectionTests {
         #expect(try recorded().first?.metadata.endReason == .reset)
     }
 
+    @Test("a request body over 64 MiB gets a 413 in the provider's shape, and nothing goes upstream")
+    func bodyTooLarge() throws {
+        let upstream = try ScriptedUpstream { _ in Self.answer("never") }
+        let proxy = try Server(command: "proxy", ["--db", db, "--upstream", "http://127.0.0.1:\(upstream.port)"])
+        let fd = try connectLoopback(proxy.port)
+        defer { close(fd) }
+        var tv = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        let length = (64 << 20) + 1
+        let head = "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(length)\r\n\r\n"
+        _ = head.withCString { Glibc.send(fd, $0, strlen($0), 0) }
+        let sender = Thread {
+            let block = [UInt8](repeating: UInt8(ascii: " "), count: 1 << 20)
+            var left = length
+            while left > 0 {
+                let n = block.withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, min(left, block.count), Int32(MSG_NOSIGNAL)) }
+                if n <= 0 { return }
+                left -= n
+            }
+        }
+        sender.start()
+        let answer = try #require(readUntil(fd, "}}"), "no answer")
+        proxy.stop()
+        #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer.prefix(200))")
+        #expect(answer.contains(#""type":"error""#) && answer.contains("larger than 64 MiB"), "\(answer.suffix(300))")  // Anthropic's shape
+        #expect(upstream.requests.isEmpty)
+        #expect(try recorded().isEmpty)
+    }
+
     /// An HTTP/1.0 POST, read to the connection's end: the bytes, and 0 for a clean end or the errno.
     func http10Exchange(port: Int) throws -> ([UInt8], Int32) {
         let fd = try connectLoopback(port)

@@ -41,10 +41,15 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Always called, even for a channel that never became active: the proxy's stop waits for it.
     func handlerRemoved(context: ChannelHandlerContext) {
-        exchange?.cancel(because: "the client went away")
-        exchange = nil
+        clientGone()
         // The context holds this handler: let go of it, or both stay in memory.
         self.context = nil
+    }
+
+    /// The client went away: its exchange stops the upstream, and the proxy forgets the connection.
+    private func clientGone() {
+        exchange?.cancel(because: "the client went away")
+        exchange = nil
         proxy.closed(self)
     }
 
@@ -73,9 +78,9 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
             guard let head else { return }
             self.head = nil
             closeAfterResponse = !head.isKeepAlive
-            let provider = ProviderDetection.provider(forPath: ProxyExchange.split(head.uri).path) ?? .openaiChat
             if bodyTooLarge {
                 closeAfterResponse = true
+                let provider = ProviderDetection.provider(forPath: ProxyExchange.split(head.uri).path) ?? .openaiChat
                 return respondWithError(
                     413, "the request body is larger than \(proxy.configuration.maxRequestBody >> 20) MiB", provider: provider, version: head.version)
             }
@@ -92,9 +97,7 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        exchange?.cancel(because: "the client went away")
-        exchange = nil
-        proxy.closed(self)
+        clientGone()
         context.fireChannelInactive()
     }
 
