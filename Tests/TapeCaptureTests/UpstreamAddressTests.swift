@@ -29,6 +29,7 @@ struct UpstreamAddressTests {
             ("http://127.0.0.1:8788", "127.0.0.1:8788"), ("https://api.openai.com", "api.openai.com"),
             ("https://api.openai.com:443/v1", "api.openai.com"), ("http://localhost:80", "localhost"),
             ("https://example.com:8443", "example.com:8443"), ("http://example.com:443", "example.com:443"),
+            ("http://[::1]:8080/v1", "[::1]:8080"), ("https://[2001:db8::1]", "[2001:db8::1]"),
         ] {
             #expect(UpstreamAddress(try #require(URL(string: url))).hostHeader == host, "\(url)")
         }

@@ -17,7 +17,9 @@ struct UpstreamAddress: Sendable {
         while path.hasSuffix("/") { path.removeLast() }
         basePath = path
         origin = base.hasSuffix(path) ? String(base.dropLast(path.count)) : base
-        let host = url.host ?? "localhost"
+        var host = url.host ?? "localhost"
+        // `URL` gives an IPv6 host without its brackets; `Host` needs them.
+        if host.contains(":"), !host.hasPrefix("[") { host = "[\(host)]" }
         if let port = url.port, !((url.scheme == "https" && port == 443) || (url.scheme == "http" && port == 80)) {
             hostHeader = "\(host):\(port)"
         } else {
