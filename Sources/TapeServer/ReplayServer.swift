@@ -17,6 +17,9 @@ public struct ReplayServer: Sendable {
         public var options = ReplayOptions()
         /// Answer a request no tape was recorded for with 404 instead of another tape.
         public var strict = false
+        /// What the HTTP server logs. Stopped by cancelling its task (not by a signal) it logs
+        /// the cancellation as an error: a server embedded in another command (the demo) says `.critical`.
+        public var logLevel: Logger.Level = .warning
 
         public init() {}
     }
@@ -69,7 +72,7 @@ public struct ReplayServer: Sendable {
         }
         addPlayer(to: router)
         var logger = Logger(label: "tokentape.serve")
-        logger.logLevel = .warning
+        logger.logLevel = configuration.logLevel
         let app = Application(
             router: router,
             configuration: .init(

@@ -66,6 +66,6 @@ final class RunningProxy: Sendable {
                 connection.eventLoop.execute { connection.value.stop(because: reason) }
             }
         }
-        pool.closeAll()
+        await pool.closeAll()
     }
 }

@@ -109,12 +109,12 @@ final class UpstreamPool: Sendable {
         }
     }
 
-    /// Closes every idle connection (the proxy stops).
-    func closeAll() {
+    /// Closes every idle connection (the proxy stops); returns once they are closed.
+    func closeAll() async {
         let all = idle.withLockedValue { idle in
             defer { idle = [:] }
             return idle.values.flatMap { $0 }
         }
-        for connection in all { connection.channel.close(promise: nil) }
+        for connection in all { try? await connection.channel.close() }
     }
 }

@@ -68,29 +68,35 @@ struct Demo: ParsableCommand {
         let library = TapeLibrary(upstreamTapes.map(\.tape.metadata)) { metadata in byUID[metadata.uid]! }
         var serveConfiguration = ReplayServer.Configuration()
         serveConfiguration.port = 0
+        serveConfiguration.logLevel = .critical
         let upstream = ReplayServer(library: library, configuration: serveConfiguration)
         let recorder = Recorder(store: store)
 
         let requests = upstreamTapes
         print(Terminal.bold("▶ Starting a made-up provider (4 timing profiles) and the recording proxy in front of it"))
         let recorded = try AsyncWork<[String]>.wait {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                let upstreamPort = try await Self.start(&group) { ready in try await upstream.run(onListening: ready) }
+            try await withThrowingTaskGroup(of: Void.self) { servers in
+                let upstreamPort = try await Self.start(&servers) { ready in try await upstream.run(onListening: ready) }
                 var proxyConfiguration = RecordingProxy.Configuration(upstream: URL(string: "http://127.0.0.1:\(upstreamPort)")!)
                 proxyConfiguration.port = 0
                 proxyConfiguration.tags = ["demo"]
                 let proxy = RecordingProxy(configuration: proxyConfiguration, recorder: recorder)
                 let finished = Finished()
-                let proxyPort = try await Self.start(&group) { ready in
-                    try await proxy.run(onListening: ready) { tape in
-                        finished.add(tape.uid)
-                        print("  " + Proxy.logLine(tape))
+                // The proxy in a group of its own, so it stops (closing its connections to the
+                // provider) before the provider does: a provider stopped with clients on it complains.
+                try await withThrowingTaskGroup(of: Void.self) { proxies in
+                    let proxyPort = try await Self.start(&proxies) { ready in
+                        try await proxy.run(onListening: ready) { tape in
+                            finished.add(tape.uid)
+                            print("  " + Proxy.logLine(tape))
+                        }
                     }
+                    print("  provider http://127.0.0.1:\(upstreamPort)  ←  proxy http://127.0.0.1:\(proxyPort), recording into \(path)")
+                    print(Terminal.bold("\n▶ Sending \(requests.count) streaming requests through the proxy, 4 at a time (about 10 s)"))
+                    try await Self.send(requests, proxyPort: proxyPort)
+                    proxies.cancelAll()
                 }
-                print("  provider http://127.0.0.1:\(upstreamPort)  ←  proxy http://127.0.0.1:\(proxyPort), recording into \(path)")
-                print(Terminal.bold("\n▶ Sending \(requests.count) streaming requests through the proxy, 4 at a time (about 10 s)"))
-                try await Self.send(requests, proxyPort: proxyPort)
-                group.cancelAll()
+                servers.cancelAll()
                 return finished.uids
             }
         }
