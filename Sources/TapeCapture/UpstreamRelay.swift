@@ -3,9 +3,6 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-#if canImport(Glibc)
-import Glibc
-#endif
 import TapeCore
 import TapeStore
 

@@ -62,10 +62,8 @@ struct ProxyConnectionTests {
     func expectContinue() throws {
         let upstream = try ScriptedUpstream { _ in Self.answer("ok") }
         let proxy = try Server(command: "proxy", ["--db", db, "--upstream", "http://127.0.0.1:\(upstream.port)"])
-        let fd = try connectLoopback(proxy.port)
+        let fd = try Self.connect(proxy.port, timeout: 10)
         defer { close(fd) }
-        var tv = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         let body = #"{"model":"m","messages":[{"role":"user","content":"\#(String(repeating: "long ", count: 400))"}]}"#
         let head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n"
         _ = head.withCString { send(fd, $0, strlen($0), 0) }
@@ -146,10 +144,8 @@ struct ProxyConnectionTests {
     func bodyTooLarge() throws {
         let upstream = try ScriptedUpstream { _ in Self.answer("never") }
         let proxy = try Server(command: "proxy", ["--db", db, "--upstream", "http://127.0.0.1:\(upstream.port)"])
-        let fd = try connectLoopback(proxy.port)
+        let fd = try Self.connect(proxy.port, timeout: 30)
         defer { close(fd) }
-        var tv = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         let length = (64 << 20) + 1
         let head = "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(length)\r\n\r\n"
         _ = head.withCString { Glibc.send(fd, $0, strlen($0), 0) }
@@ -173,10 +169,8 @@ struct ProxyConnectionTests {
 
     /// An HTTP/1.0 POST, read to the connection's end: the bytes, and 0 for a clean end or the errno.
     func http10Exchange(port: Int) throws -> ([UInt8], Int32) {
-        let fd = try connectLoopback(port)
+        let fd = try Self.connect(port, timeout: 10)
         defer { close(fd) }
-        var tv = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         let request = "POST /v1/chat/completions HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}"
         _ = request.withCString { send(fd, $0, strlen($0), 0) }
         var raw: [UInt8] = []
@@ -186,6 +180,14 @@ struct ProxyConnectionTests {
             if n <= 0 { return (raw, n == 0 ? 0 : errno) }
             raw += buffer[0..<n]
         }
+    }
+
+    /// A loopback connection whose reads give up after `timeout` seconds.
+    static func connect(_ port: Int, timeout: Int) throws -> Int32 {
+        let fd = try connectLoopback(port)
+        var tv = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        return fd
     }
 
     /// Reads until `text` has come (or the connection ends or times out); what came.
@@ -255,10 +257,8 @@ extension ProxyConnectionTests {
             [.head(200, [("Content-Type", "text/event-stream")])] + Array(repeating: .chunk(piece, at: 0), count: 4096) + [.end]
         }
         let proxy = try Server(command: "proxy", ["--db", db, "--upstream", "http://127.0.0.1:\(upstream.port)", "--idle-timeout", "500ms"])
-        let fd = try connectLoopback(proxy.port)
+        let fd = try Self.connect(proxy.port, timeout: 20)
         defer { close(fd) }
-        var tv = timeval(tv_sec: 20, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         let request = "POST /v1/stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"
         _ = request.withCString { send(fd, $0, strlen($0), 0) }
         try #require(upstream.waitForSent(200, timeout: 10).count >= 200)
