@@ -13,6 +13,7 @@ import TapeStore
 ///   .build/release/tokentape-bench replay [--chunks N] [--runs R]
 ///   .build/release/tokentape-bench serve [--streams N] [--tapes T] [--chunks C] [--runs R]
 ///   .build/release/tokentape-bench proxy [--requests N] [--runs R]   # beside mitmdump from .venv-bench
+///       [--throughput-only] [--compare OTHER_TOKENTAPE_BINARY]              # two builds side by side
 ///
 /// Each store variant runs in a child process of its own, so its peak memory is its own.
 @main
@@ -45,7 +46,11 @@ enum Bench {
         case "proxy":
             var mitmdump = ".venv-bench/bin/mitmdump"
             if let i = args.firstIndex(of: "--mitmdump"), i + 1 < args.count { mitmdump = args[i + 1] }
-            try ProxyBench.run(requests: option("--requests", 200), runs: option("--runs", 3), mitmdump: mitmdump)
+            var compare: String?
+            if let i = args.firstIndex(of: "--compare"), i + 1 < args.count { compare = args[i + 1] }
+            try ProxyBench.run(
+                requests: option("--requests", 200), runs: option("--runs", 3), mitmdump: mitmdump,
+                throughputOnly: args.contains("--throughput-only"), compare: compare)
         case "analysis-generate":
             try AnalysisBench.generate(args[0], tapes: Int(args[1])!, chunks: Int(args[2])!)
         case "decode":
@@ -55,7 +60,7 @@ enum Bench {
             print("       tokentape-bench analysis [--tapes N] [--chunks C] [--runs R] [--db PATH]")
             print("       tokentape-bench replay [--chunks N] [--runs R] [--asciinema PATH]")
             print("       tokentape-bench serve [--streams N] [--tapes T] [--chunks C] [--runs R]")
-            print("       tokentape-bench proxy [--requests N] [--runs R] [--mitmdump PATH]")
+            print("       tokentape-bench proxy [--requests N] [--runs R] [--mitmdump PATH] [--throughput-only] [--compare TOKENTAPE]")
         }
     }
 }

@@ -12,7 +12,11 @@ enum ProxyBench {
         var process: Process?
     }
 
-    static func run(requests: Int, runs: Int, mitmdump: String) throws {
+    /// - Parameters:
+    ///   - throughputOnly: only the throughput and CPU runs (for comparing builds quickly).
+    ///   - compare: a second `tokentape` binary, run as one more target beside the first, so two
+    ///     builds meet the same noise (this machine's batches differ more than builds do).
+    static func run(requests: Int, runs: Int, mitmdump: String, throughputOnly: Bool = false, compare: String? = nil) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tokentape-proxy-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -24,16 +28,36 @@ enum ProxyBench {
         defer { stop(tokentape.process) }
         let mitm = try startMitm(mitmdump, upstream: upstream.port)
         defer { stop(mitm.process) }
-        let targets = [
+        var targets = [
             Target(name: "direct", port: upstream.port), Target(name: "tokentape", port: tokentape.port, process: tokentape.process),
             Target(name: "mitmproxy", port: mitm.port, process: mitm.process),
         ]
+        var other: Process?
+        defer { other.map(stop) }
+        if let compare {
+            let b = try startTokentape(URL(fileURLWithPath: compare), db: dir.appendingPathComponent("compare.sqlite").path, upstream: upstream.port)
+            other = b.process
+            targets.append(Target(name: "compared", port: b.port, process: b.process))
+            print("compared: \(compare), as one more target")
+        }
         print("upstream: native, in this process, one send per chunk; \(requests) requests per target, interleaved\n")
 
         // Warm-up: connections, caches, mitmproxy's first-flow work.
         for target in targets {
             let client = try Client(port: target.port)
             for k in 0..<10 { _ = try client.exchange("/stream?chunks=3", id: "warm-\(target.name)-\(k)") }
+        }
+
+        if throughputOnly {
+            try throughput(targets: targets, runs: runs)
+            // How many reads each stream took: the fewer, the more each read carried.
+            for (name, process, path) in [("tokentape", tokentape.process, db)] + (other.map { [("compared", $0, dir.appendingPathComponent("compare.sqlite").path)] } ?? []) {
+                stop(process)
+                let reads = try TapeStore(path: path).tapes(TapeFilter()).filter { $0.request?.headers.contains { $0.value.hasPrefix("tput-") } ?? false }
+                    .map { Double($0.chunkCount) }
+                print(String(format: "  %@: %.0f upstream reads per stream of 20000 chunks (median)", name, median(reads)))
+            }
+            return
         }
 
         // First content byte, kept-alive connections and new ones.
@@ -71,30 +95,8 @@ enum ProxyBench {
         print("Transit per chunk, upstream send → client read (ms; \(perChunkRequests) streams of 50 chunks 2 ms apart each):")
         report(transit, targets: targets)
 
-        // Throughput and CPU: 20,000 tiny chunks with no gap, on fresh kept-alive connections.
-        var rates: [String: [Double]] = [:]
-        var cpu: [String: [Double]] = [:]
-        let tiny = 20_000
-        for run in 0..<runs {
-            for target in targets {
-                let client = try Client(port: target.port)
-                let before = target.process.map { Memory.cpuSeconds(of: $0.processIdentifier) } ?? 0
-                let exchange = try client.exchange("/stream?chunks=\(tiny)&size=40", id: "tput-\(target.name)-\(run)", keepEvents: false)
-                if let process = target.process { cpu[target.name, default: []].append((Memory.cpuSeconds(of: process.processIdentifier) - before) / Double(tiny) * 1e6) }
-                guard exchange.eventCount == tiny else { throw BenchError("\(target.name) passed \(exchange.eventCount) of \(tiny) chunks") }
-                rates[target.name, default: []].append(Double(tiny) / (Double(exchange.ended - exchange.started) / 1e9))
-            }
-        }
+        try throughput(targets: targets, runs: runs)
         clients = [:]
-        print("Throughput, \(tiny) chunks of about 40 bytes with no gap (median of \(runs) runs):")
-        let direct = median(rates["direct"]!)
-        for target in targets {
-            let rate = median(rates[target.name]!)
-            var line = "  \(target.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(Int(rate)) chunks/s (\(String(format: "%.2f", rate / direct))× direct)"
-            if let c = cpu[target.name] { line += String(format: ", proxy CPU %.1f µs per chunk", median(c)) }
-            print(line)
-        }
-        print(String(format: "  tokentape ÷ mitmproxy: %.1f×\n", median(rates["tokentape"]!) / median(rates["mitmproxy"]!)))
 
         // Memory while a 1,000,000-chunk stream passes through tokentape.
         let million = 1_000_000
@@ -127,6 +129,38 @@ enum ProxyBench {
         guard !errors.isEmpty else { throw BenchError("no tape could be matched read for read with the upstream's sends") }
         print(String(format: "Recorded gap error, tape vs upstream send times (%d of %d streams read for read, %d gaps): p50 %.3f ms, p99 %.3f ms, max %.3f ms",
                      compared, chunkIDs.count, errors.count, rank(errors, 0.5), rank(errors, 0.99), errors.last!))
+    }
+
+    /// Throughput and CPU: 20,000 tiny chunks with no gap, on fresh kept-alive connections.
+    static func throughput(targets: [Target], runs: Int) throws {
+        var rates: [String: [Double]] = [:]
+        var cpu: [String: [Double]] = [:]
+        let tiny = 20_000
+        for run in 0..<runs {
+            // Each run in another order: what runs just before a target (a slow peer, say) changes its figure.
+            for target in targets[(run % targets.count)...] + targets[..<(run % targets.count)] {
+                let client = try Client(port: target.port)
+                let before = target.process.map { Memory.cpuSeconds(of: $0.processIdentifier) } ?? 0
+                let exchange = try client.exchange("/stream?chunks=\(tiny)&size=40", id: "tput-\(target.name)-\(run)", keepEvents: false)
+                if let process = target.process { cpu[target.name, default: []].append((Memory.cpuSeconds(of: process.processIdentifier) - before) / Double(tiny) * 1e6) }
+                guard exchange.eventCount == tiny else { throw BenchError("\(target.name) passed \(exchange.eventCount) of \(tiny) chunks") }
+                rates[target.name, default: []].append(Double(tiny) / (Double(exchange.ended - exchange.started) / 1e9))
+            }
+        }
+        print("Throughput, \(tiny) chunks of about 40 bytes with no gap (median of \(runs) runs):")
+        let direct = median(rates["direct"]!)
+        for target in targets {
+            let rate = median(rates[target.name]!)
+            var line = "  \(target.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(Int(rate)) chunks/s (\(String(format: "%.2f", rate / direct))× direct)"
+            if let c = cpu[target.name] { line += String(format: ", proxy CPU %.1f µs per chunk", median(c)) }
+            print(line)
+        }
+        print(String(format: "  tokentape ÷ mitmproxy: %.1f×", median(rates["tokentape"]!) / median(rates["mitmproxy"]!)))
+        if let compared = rates["compared"] {
+            print(String(format: "  compared ÷ mitmproxy: %.1f×; compared ÷ tokentape: %.2f×", median(compared) / median(rates["mitmproxy"]!),
+                         median(compared) / median(rates["tokentape"]!)))
+        }
+        print("")
     }
 
     static func report(_ samples: [String: [Double]], targets: [Target]) {
