@@ -65,7 +65,7 @@ enum ProxyBench {
             var firstByte: [String: [Double]] = [:]
             var clients: [String: Client] = [:]
             for i in 0..<requests {
-                for target in targets {
+                for target in rotated(targets, by: i) {
                     let client = try keepAlive ? (clients[target.name] ?? Client(port: target.port)) : Client(port: target.port, connectNow: false)
                     clients[target.name] = keepAlive ? client : nil
                     let exchange = try client.exchange("/stream?chunks=3&size=64", id: "ttfb-\(keepAlive)-\(target.name)-\(i)", close: !keepAlive)
@@ -82,7 +82,7 @@ enum ProxyBench {
         let perChunkRequests = max(10, requests / 10)
         var clients = try Dictionary(uniqueKeysWithValues: targets.map { ($0.name, try Client(port: $0.port)) })
         for i in 0..<perChunkRequests {
-            for target in targets {
+            for target in rotated(targets, by: i) {
                 let id = "chunks-\(target.name)-\(i)"
                 let exchange = try clients[target.name]!.exchange("/stream?chunks=50&gap_us=2000&size=120", id: id)
                 let sent = upstream.sendTimes(id)
@@ -137,8 +137,7 @@ enum ProxyBench {
         var cpu: [String: [Double]] = [:]
         let tiny = 20_000
         for run in 0..<runs {
-            // Each run in another order: what runs just before a target (a slow peer, say) changes its figure.
-            for target in targets[(run % targets.count)...] + targets[..<(run % targets.count)] {
+            for target in rotated(targets, by: run) {
                 let client = try Client(port: target.port)
                 let before = target.process.map { Memory.cpuSeconds(of: $0.processIdentifier) } ?? 0
                 let exchange = try client.exchange("/stream?chunks=\(tiny)&size=40", id: "tput-\(target.name)-\(run)", keepEvents: false)
@@ -161,6 +160,11 @@ enum ProxyBench {
                          median(compared) / median(rates["tokentape"]!)))
         }
         print("")
+    }
+
+    /// The targets in another order each round: what runs just before a target (a slow peer, say) changes its figure.
+    static func rotated(_ targets: [Target], by round: Int) -> [Target] {
+        Array(targets[(round % targets.count)...] + targets[..<(round % targets.count)])
     }
 
     static func report(_ samples: [String: [Double]], targets: [Target]) {

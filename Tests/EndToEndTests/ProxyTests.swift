@@ -67,6 +67,40 @@ struct ProxyTests {
         #expect(tape.metadata.endDetail == "the proxy stopped")
     }
 
+    @Test("a log nobody reads never holds up the streams: its lines wait, and all come out once it is read")
+    func unreadLog() throws {
+        let upstream = try ScriptedUpstream(keepAlive: true) { _ in
+            [.head(200, ChatStream.headers), .chunk(ChatStream.content("Hi"), at: 0), .chunk(ChatStream.done, at: 0), .end]
+        }
+        let proxy = try proxy(upstream.port)
+        // About 100 bytes a line: 1,000 lines are more than a pipe holds (64 KiB), and the test reads none yet.
+        let requests = 1000
+        for i in 0..<requests {
+            let reply = try HTTPProbe.post(port: proxy.port, path: "/v1/chat/completions", body: #"{"model":"m","stream":true}"#, timeout: 5)
+            try #require(reply.status == 200 && reply.cleanEnd, "request \(i) through a proxy whose log is not read")
+        }
+        // Read the log while the proxy stops: it writes what waits before it exits.
+        let log = Box()
+        let read = DispatchSemaphore(value: 0)
+        Thread {
+            log.text = proxy.laterOutput()
+            read.signal()
+        }.start()
+        proxy.stop()
+        try #require(read.wait(timeout: .now() + 30) == .success, "the log did not end")
+        let lines = log.text.split(separator: "\n").filter { $0.hasPrefix("tt_") }
+        #expect(lines.count == requests)
+        #expect(lines.allSatisfy { $0.hasSuffix("completed") })
+        let tapes = try recorded()
+        #expect(tapes.count == requests)
+        // t_end is the read that carried the body's end: never before the last chunk.
+        #expect(tapes.allSatisfy { $0.metadata.endReason == .completed && $0.metadata.tEnd! >= $0.chunks.last!.t })
+    }
+
+    private final class Box: @unchecked Sendable {
+        var text = ""
+    }
+
     @Test("upstream failures are recorded and passed on as they happened: a reset, a refused connection, 429 and 500")
     func upstreamFailures() throws {
         let rateLimit = #"{"error":{"message":"Rate limit reached","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#

@@ -94,6 +94,9 @@ final class ScriptedUpstream: @unchecked Sendable {
                 let fd = accept(listener, nil, nil)
                 guard fd >= 0, let self else { return }
                 self.lock.withLock { self._connections += 1 }
+                // As providers do: each scripted write leaves at once, not held back for an ACK.
+                var one: Int32 = 1
+                setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
                 Thread { self.serve(fd, script) }.start()
             }
         }.start()

@@ -111,7 +111,8 @@ struct ProbeError: Error, CustomStringConvertible {
 }
 
 /// `serve` (or `proxy`) through the built binary, on a port of its own.
-final class Server {
+/// Set once at its start (so a test may read its output on another thread).
+final class Server: @unchecked Sendable {
     let process: Process
     let port: Int
     private let output: Pipe

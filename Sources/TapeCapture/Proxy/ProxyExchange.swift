@@ -26,7 +26,8 @@ final class ProxyExchange: UpstreamConnectionDelegate {
     let loop: any EventLoop
     let request: HTTPRequestHead
     let path: String
-    let provider: Provider
+    /// The shape of the proxy's own error answers (worked out only for one).
+    var provider: Provider { ProviderDetection.provider(forPath: path) ?? .openaiChat }
     private let upstreamHead: HTTPRequestHead
     private let body: ByteBuffer?
     /// What the tape says of the request: the headers as forwarded (redacted when stored), the tags.
@@ -54,7 +55,7 @@ final class ProxyExchange: UpstreamConnectionDelegate {
     private var retried = false
     /// A byte of the answer has come (so the request reached the upstream).
     private var answered = false
-    /// The time of the upstream read being delivered now.
+    /// The time of the upstream read being delivered now (or of the upstream's close).
     private var readTime: Int64 = 0
     /// What the current read carried so far, and when it came.
     private var pending: [ByteBuffer] = []
@@ -78,7 +79,6 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         let (path, query) = Self.split(request.uri)
         self.path = path
         self.query = query
-        provider = ProviderDetection.provider(forPath: path) ?? .openaiChat
 
         var tags = configuration.tags
         var fields: [HeaderField] = []
@@ -153,6 +153,10 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         answered = true
     }
 
+    func upstreamClosed(at time: Int64) {
+        readTime = time
+    }
+
     func upstreamHead(_ head: HTTPResponseHead) {
         guard state == .waitingForHead else { return }
         state = .streaming
@@ -184,8 +188,11 @@ final class ProxyExchange: UpstreamConnectionDelegate {
             connection?.close()
             return failed(UpstreamAnswer.endedWithoutResponse)
         }
-        finish(.eof, detail: nil)
+        // The end goes to the client before the tape is finished (and logged); the client may
+        // close once it has it, which must not count as a cancel.
+        client.exchangeEnded(self)
         client.finishResponse(trailers: trailers)
+        finish(.eof, detail: nil, at: readTime)
         if let connection {
             // Only a connection whose request has gone out whole can carry the next one.
             if upstreamKeepsAlive, connection.requestSent { proxy.pool.release(connection) } else { connection.close() }
@@ -262,13 +269,13 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         finish(.cancelled, detail: reason)
     }
 
-    /// Ends the tape, once.
-    private func finish(_ transport: TransportEnd, detail: String?) {
+    /// Ends the tape, once. `t_end` is the read that carried the body's end, or now.
+    private func finish(_ transport: TransportEnd, detail: String?, at end: Int64 = MonotonicClock.now()) {
         guard state != .finished else { return }
         state = .finished
         idleTimer?.cancel()
         totalTimer?.cancel()
-        let (ending, _) = recording.finish(transport, at: MonotonicClock.now(), detail: detail)
+        let (ending, _) = recording.finish(transport, at: end, detail: detail)
         proxy.onFinish(RecordingProxy.Finished(
             uid: recording.uid, method: request.method.rawValue, path: path, status: recording.responseStatus,
             chunks: recording.chunkCount, ending: ending))

@@ -9,6 +9,9 @@ import TapeCore
 protocol UpstreamConnectionDelegate: AnyObject {
     /// A read arrived from the socket; `time` was taken before anything else.
     func upstreamRead(at time: Int64)
+    /// The upstream closed the connection; `time` was taken before the HTTP decoder saw it
+    /// (a body that ends with the connection ends then).
+    func upstreamClosed(at time: Int64)
     func upstreamHead(_ head: HTTPResponseHead)
     func upstreamBody(_ buffer: ByteBuffer)
     /// Everything the last read carried has been delivered.
@@ -103,6 +106,11 @@ final class UpstreamConnection: @unchecked Sendable {
             // TLS hands over what it decrypted here, after the reads.
             context.fireChannelReadComplete()
             connection.delegate?.upstreamReadDone()
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            connection.delegate?.upstreamClosed(at: MonotonicClock.now())
+            context.fireChannelInactive()
         }
     }
 

@@ -8,10 +8,10 @@ public enum ProviderDetection {
     /// (`/openai/v1/chat/completions`, Azure deployments, `/v1beta/models/m:streamGenerateContent`).
     public static func provider(forPath path: String) -> Provider? {
         let path = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
-        if path.contains(":streamGenerateContent") { return .gemini }
+        if path.utf8.contains(":streamGenerateContent".utf8) { return .gemini }
         if path.hasSuffix("/chat/completions") { return .openaiChat }
         if path.hasSuffix("/completions") { return .openaiCompletions }
-        if path.hasSuffix("/responses") || path.contains("/responses/") { return .openaiResponses }
+        if path.hasSuffix("/responses") || path.utf8.contains("/responses/".utf8) { return .openaiResponses }
         if path.hasSuffix("/messages") { return .anthropic }
         if path.hasSuffix("/api/chat") { return .ollamaChat }
         if path.hasSuffix("/api/generate") { return .ollamaGenerate }

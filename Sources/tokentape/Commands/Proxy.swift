@@ -67,13 +67,15 @@ struct Proxy: ParsableCommand {
         let proxy = RecordingProxy(configuration: configuration, recorder: recorder)
         let upstream = self.upstream
         let path = self.store.path
+        let log = LogLines()
+        defer { log.drain() }
         do {
             try AsyncWork<Void>.wait {
                 try await proxy.run(
                     onListening: { port in
                         Terminal.write("recording \(upstream) into \(path); proxy on http://\(address.host):\(port)\n")
                     },
-                    onFinish: { Terminal.write(Self.logLine($0) + "\n") })
+                    onFinish: { tape in log.write { Self.logLine(tape) } })
             }
         } catch let error as UpstreamClientError {
             try? recorder.close()
