@@ -37,9 +37,12 @@ final class ProxyExchange: UpstreamConnectionDelegate {
     private let arrived: Int64
     /// `t_send`: when the request was about to go (a connection still to make counts, as it would for the app).
     private var origin: Int64 = 0
-    /// Made once the request is on its way (building it is most of the work of a request, so it
-    /// waits until the upstream has started on the answer), or sooner if the upstream is quicker.
-    private lazy var recording: Recording = {
+    /// The tape. Building it (redaction, id, decoder, the writer's wake-up) is most of the work of
+    /// a request, so it is made while the upstream works on the answer: `tapeDelay` after the
+    /// request left, or after the first body bytes have gone to the client if the upstream is quicker.
+    private var recording: Recording {
+        if let tape { return tape }
+        tapeTimer?.cancel()
         let bytes = body.map { Array($0.readableBytesView) } ?? []
         let metadata = TapeMetadata(
             source: .proxy,
@@ -47,8 +50,20 @@ final class ProxyExchange: UpstreamConnectionDelegate {
                 method: request.method.rawValue, url: proxy.address.url(path: path, query: query), headers: forwarded,
                 body: bytes.isEmpty ? nil : bytes),
             tSched: arrived - origin, tags: tags)
-        return proxy.recorder.start(metadata, decoder: StreamDecoder(path: path), origin: origin)
-    }()
+        let recording = proxy.recorder.start(metadata, decoder: StreamDecoder(path: path), origin: origin)
+        if let (fields, time) = headForTape {
+            recording.responded(ResponseHead(status: Int(fields.status.code), headers: fields.headers), at: time)
+            headForTape = nil
+        }
+        tape = recording
+        return recording
+    }
+    private var tape: Recording?
+    /// An answer slower than this is waited for with the tape already made (every real provider's is).
+    static let tapeDelay = TimeAmount.milliseconds(1)
+    private var tapeTimer: Scheduled<Void>?
+    /// The response head and when it came, while the tape is not made yet.
+    private var headForTape: ((status: HTTPResponseStatus, headers: [HeaderField]), Int64)?
     private(set) var state = State.waitingForHead
     private var upstream: UpstreamConnection?
     /// A reused connection the upstream closed while it sat idle fails before any answer: one retry, on a new one.
@@ -117,8 +132,8 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         } else {
             connect()
         }
-        _ = recording
         guard state != .finished else { return }
+        tapeTimer = loop.assumeIsolated().scheduleTask(in: Self.tapeDelay) { [self] in _ = recording }
         let settings = proxy.configuration.client
         if let idle = settings.idleTimeout { armIdleTimer(after: UpstreamClient.amount(idle).nanoseconds) }
         if let total = settings.totalTimeout {
@@ -166,7 +181,11 @@ final class ProxyExchange: UpstreamConnectionDelegate {
         for field in HopByHop.endToEnd(fields) { headers.add(name: field.name, value: field.value) }
         // To the client first (it leaves with the end of this read), then on tape.
         client.respond(HTTPResponseHead(version: request.version, status: head.status, headers: headers))
-        recording.responded(ResponseHead(status: Int(head.status.code), headers: fields), at: readTime)
+        if let tape {
+            tape.responded(ResponseHead(status: Int(head.status.code), headers: fields), at: readTime)
+        } else {
+            headForTape = ((head.status, fields), readTime)
+        }
     }
 
     func upstreamBody(_ buffer: ByteBuffer) {
