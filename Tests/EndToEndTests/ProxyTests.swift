@@ -97,6 +97,25 @@ struct ProxyTests {
         #expect(tapes.allSatisfy { $0.metadata.endReason == .completed && $0.metadata.tEnd! >= $0.chunks.last!.t })
     }
 
+    @Test("a proxy whose stdout is never read still stops within its bound when told, keeps every tape, and says what it could not write")
+    func neverReadLog() throws {
+        let upstream = try ScriptedUpstream(keepAlive: true) { _ in
+            [.head(200, ChatStream.headers), .chunk(ChatStream.content("Hi"), at: 0), .chunk(ChatStream.done, at: 0), .end]
+        }
+        let proxy = try proxy(upstream.port)
+        let requests = 1000
+        for i in 0..<requests {
+            let reply = try HTTPProbe.post(port: proxy.port, path: "/v1/chat/completions", body: #"{"model":"m","stream":true}"#, timeout: 5)
+            try #require(reply.status == 200, "request \(i)")
+        }
+        let stopping = MonotonicClock.now()
+        proxy.stop()  // records an issue if the exit takes over 20 s
+        #expect(MonotonicClock.now() - stopping < 15_000_000_000)
+        let said = String(decoding: proxy.errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(said.contains("log lines were not written: stdout was not being read"), "\(said)")
+        #expect(try recorded().count == requests)
+    }
+
     private final class Box: @unchecked Sendable {
         var text = ""
     }

@@ -115,12 +115,15 @@ struct ProbeError: Error, CustomStringConvertible {
 final class Server: @unchecked Sendable {
     let process: Process
     let port: Int
+    /// Its stderr, unread until a test reads it.
+    let errors: Pipe
     private let output: Pipe
     private let firstRead: String
 
     init(command: String = "serve", _ arguments: [String]) throws {
-        let (process, _, output, _) = try CLI.start([command, "--listen", "127.0.0.1:0"] + arguments)
+        let (process, _, output, errors) = try CLI.start([command, "--listen", "127.0.0.1:0"] + arguments)
         self.process = process
+        self.errors = errors
         // The first line says where it listens; wait for it with a bound.
         let line = Line()
         Thread {

@@ -35,13 +35,31 @@ final class LogLines: @unchecked Sendable {
             }
             var text = make() + "\n"
             if missed > 0 { text = "(\(missed) log lines left out: stdout was not being read)\n" + text }
-            Terminal.write(text)
+            Self.writeOut(text)
             lock.withLock { waiting -= 1 }
         }
     }
 
-    /// Waits until every queued line is written.
-    func drain() {
-        queue.sync {}
+    /// Straight to fd 1, not through stdio: a write blocked on a full pipe then holds no stdio
+    /// lock, so the process can still exit (exit flushes stdio, and would wait for that lock).
+    private static func writeOut(_ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { Foundation.write(1, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return }  // stdout closed: the lines have nowhere to go
+            bytes = bytes.dropFirst(n)
+        }
+    }
+
+    /// Waits until every queued line is written, for at most `timeout` seconds: a stdout
+    /// nobody reads must not keep the process from exiting (the tapes are committed by then).
+    func drain(timeout: Double = 5) {
+        let written = DispatchSemaphore(value: 0)
+        queue.async { written.signal() }
+        if written.wait(timeout: .now() + timeout) == .timedOut {
+            let left = lock.withLock { waiting + dropped }
+            FileHandle.standardError.write(Data("tokentape: \(left) log lines were not written: stdout was not being read\n".utf8))
+        }
     }
 }
