@@ -67,18 +67,26 @@ struct ProxyTests {
         #expect(tape.metadata.endDetail == "the proxy stopped")
     }
 
-    @Test("a log nobody reads never holds up the streams: its lines wait, and all come out once it is read")
-    func unreadLog() throws {
+    /// About 100 bytes of log a request: more than a pipe holds (64 KiB).
+    static let logFilling = 1000
+
+    /// A proxy in front of a quick upstream, after `logFilling` requests through it while nobody read its log.
+    func fillLog() throws -> (ScriptedUpstream, Server) {
         let upstream = try ScriptedUpstream(keepAlive: true) { _ in
             [.head(200, ChatStream.headers), .chunk(ChatStream.content("Hi"), at: 0), .chunk(ChatStream.done, at: 0), .end]
         }
         let proxy = try proxy(upstream.port)
-        // About 100 bytes a line: 1,000 lines are more than a pipe holds (64 KiB), and the test reads none yet.
-        let requests = 1000
-        for i in 0..<requests {
+        for i in 0..<Self.logFilling {
             let reply = try HTTPProbe.post(port: proxy.port, path: "/v1/chat/completions", body: #"{"model":"m","stream":true}"#, timeout: 5)
             try #require(reply.status == 200 && reply.cleanEnd, "request \(i) through a proxy whose log is not read")
         }
+        return (upstream, proxy)
+    }
+
+    @Test("a log nobody reads never holds up the streams: its lines wait, and all come out once it is read")
+    func unreadLog() throws {
+        let (upstream, proxy) = try fillLog()
+        defer { upstream.stop() }
         // Read the log while the proxy stops: it writes what waits before it exits.
         let log = Box()
         let read = DispatchSemaphore(value: 0)
@@ -89,31 +97,24 @@ struct ProxyTests {
         proxy.stop()
         try #require(read.wait(timeout: .now() + 30) == .success, "the log did not end")
         let lines = log.text.split(separator: "\n").filter { $0.hasPrefix("tt_") }
-        #expect(lines.count == requests)
+        #expect(lines.count == Self.logFilling)
         #expect(lines.allSatisfy { $0.hasSuffix("completed") })
         let tapes = try recorded()
-        #expect(tapes.count == requests)
+        #expect(tapes.count == Self.logFilling)
         // t_end is the read that carried the body's end: never before the last chunk.
         #expect(tapes.allSatisfy { $0.metadata.endReason == .completed && $0.metadata.tEnd! >= $0.chunks.last!.t })
     }
 
     @Test("a proxy whose stdout is never read still stops within its bound when told, keeps every tape, and says what it could not write")
     func neverReadLog() throws {
-        let upstream = try ScriptedUpstream(keepAlive: true) { _ in
-            [.head(200, ChatStream.headers), .chunk(ChatStream.content("Hi"), at: 0), .chunk(ChatStream.done, at: 0), .end]
-        }
-        let proxy = try proxy(upstream.port)
-        let requests = 1000
-        for i in 0..<requests {
-            let reply = try HTTPProbe.post(port: proxy.port, path: "/v1/chat/completions", body: #"{"model":"m","stream":true}"#, timeout: 5)
-            try #require(reply.status == 200, "request \(i)")
-        }
+        let (upstream, proxy) = try fillLog()
+        defer { upstream.stop() }
         let stopping = MonotonicClock.now()
         proxy.stop()  // records an issue if the exit takes over 20 s
         #expect(MonotonicClock.now() - stopping < 15_000_000_000)
         let said = String(decoding: proxy.errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(said.contains("log lines were not written: stdout was not being read"), "\(said)")
-        #expect(try recorded().count == requests)
+        #expect(try recorded().count == Self.logFilling)
     }
 
     private final class Box: @unchecked Sendable {
