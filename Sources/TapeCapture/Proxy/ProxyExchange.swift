@@ -207,11 +207,11 @@ final class ProxyExchange: UpstreamConnectionDelegate {
             connection?.close()
             return failed(UpstreamAnswer.endedWithoutResponse)
         }
-        // The end goes to the client before the tape is finished (and logged); the client may
-        // close once it has it, which must not count as a cancel.
-        client.exchangeEnded(self)
-        client.finishResponse(trailers: trailers)
+        // The tape ends before the client hears the end: whoever stops the proxy once the answer
+        // is in (a test, a script) must find the tape whole. (The other way round, the client's
+        // close took the connection off the list the stop waits for, and the tape was cut.)
         finish(.eof, detail: nil, at: readTime)
+        client.finishResponse(trailers: trailers)
         if let connection {
             // Only a connection whose request has gone out whole can carry the next one.
             if upstreamKeepsAlive, connection.requestSent { proxy.pool.release(connection) } else { connection.close() }
