@@ -207,11 +207,12 @@ final class ProxyExchange: UpstreamConnectionDelegate {
             connection?.close()
             return failed(UpstreamAnswer.endedWithoutResponse)
         }
-        // The tape ends before the client hears the end: whoever stops the proxy once the answer
-        // is in (a test, a script) must find the tape whole. (The other way round, the client's
-        // close took the connection off the list the stop waits for, and the tape was cut.)
-        finish(.eof, detail: nil, at: readTime)
+        // The end goes to the client before the tape is ended and logged: that bookkeeping (and
+        // the writer and log threads it wakes) is not the client's wait. The client may close
+        // once it has the end, which is not a cancel; a stop meanwhile waits for this loop.
+        client.exchangeEnded(self)
         client.finishResponse(trailers: trailers)
+        finish(.eof, detail: nil, at: readTime)
         if let connection {
             // Only a connection whose request has gone out whole can carry the next one.
             if upstreamKeepsAlive, connection.requestSent { proxy.pool.release(connection) } else { connection.close() }

@@ -88,7 +88,7 @@ public struct RecordingProxy: Sendable {
 
         func run() async throws {
             let running = self.running
-            let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            let server = try await ServerBootstrap(group: running.group)
                 // Past the default 256, a burst of clients would wait for a SYN retry (a second).
                 .serverChannelOption(.backlog, value: 4096)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 
 /// What every connection of one running proxy shares: its settings, the
 /// recorder, the upstream connections, and the list of open client
@@ -10,6 +11,8 @@ final class RunningProxy: Sendable {
     let recorder: Recorder
     let pool: UpstreamPool
     let onFinish: @Sendable (RecordingProxy.Finished) -> Void
+    /// The loops every connection, client and upstream, runs on.
+    let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     private let state = NIOLockedValueBox(State())
 
     private struct State {
@@ -53,6 +56,10 @@ final class RunningProxy: Sendable {
     /// Ends every exchange in flight (`client_cancelled` with `reason`),
     /// closes every client connection and waits until they have closed, then
     /// closes the idle upstream connections.
+    ///
+    /// A connection can close while its loop is still ending the tape it carried (the
+    /// client is sent the end first, and may close at once): one task on every loop,
+    /// queued behind that work, waits for it, so the tape is ended before the recorder closes.
     func stop(because reason: String) async {
         await withCheckedContinuation { (drained: CheckedContinuation<Void, Never>) in
             let open = state.withLockedValue { state -> [NIOLoopBound<ProxyConnection>] in
@@ -66,6 +73,7 @@ final class RunningProxy: Sendable {
                 connection.eventLoop.execute { connection.value.stop(because: reason) }
             }
         }
+        for loop in group.makeIterator() { try? await loop.submit {}.get() }
         await pool.closeAll()
     }
 }
