@@ -75,6 +75,7 @@ let package = Package(
             name: "tokentape-bench",
             dependencies: [
                 "TapeCore", "TapeStore", "TapeAnalysis", "TapeReplay", "CEpoll",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],

@@ -1,68 +1,143 @@
+import ArgumentParser
 import Foundation
 import GRDB
 import GRDBSQLite
 import TapeCore
 import TapeStore
 
-/// tokentape-bench: speed and memory of the store and the decoder, in release.
+/// tokentape-bench: speed and memory of tokentape in release, beside a peer where there is one.
 ///
-///   swift run -c release tokentape-bench store [--chunks N] [--runs R]
-///   swift run -c release tokentape-bench decode [--megabytes M] [--runs R]
-///   swift build -c release && .build/release/tokentape-bench analysis [--tapes N] [--chunks C] [--runs R]
-///   bash Tests/Interop/setup.sh Benchmarks/requirements.txt .venv-bench   # asciinema 2.4.0, the peer
-///   .build/release/tokentape-bench replay [--chunks N] [--runs R]
-///   .build/release/tokentape-bench serve [--streams N] [--tapes T] [--chunks C] [--runs R]
-///   .build/release/tokentape-bench proxy [--requests N] [--runs R]   # beside mitmdump from .venv-bench
-///       [--throughput-only] [--compare OTHER_TOKENTAPE_BINARY]              # two builds side by side
+///   swift build -c release
+///   bash Tests/Interop/setup.sh Benchmarks/requirements.txt .venv-bench   # the peers: asciinema, mitmproxy
+///   .build/release/tokentape-bench store | decode | analysis | replay | serve | proxy [options]
 ///
-/// Each store variant runs in a child process of its own, so its peak memory is its own.
+/// `tokentape-bench help SUBCOMMAND` says what each measures. Each store variant runs in a child
+/// process of its own, so its peak memory is its own.
 @main
-enum Bench {
-    static func main() throws {
-        var args = Array(CommandLine.arguments.dropFirst())
-        let command = args.isEmpty ? "help" : args.removeFirst()
-        func option(_ name: String, _ fallback: Int) -> Int {
-            guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) else { return fallback }
-            return v
-        }
-        switch command {
-        case "store":
-            try StoreBench.compare(chunks: option("--chunks", 1_000_000), runs: option("--runs", 3))
-        case "store-variant":
-            try StoreBench.runVariant(args[0], chunks: Int(args[1])!, tapes: Int(args[2])!)
-        case "analysis":
-            var path: String?
-            if let i = args.firstIndex(of: "--db"), i + 1 < args.count { path = args[i + 1] }
-            try AnalysisBench.run(
-                tapes: option("--tapes", 10_000), chunks: option("--chunks", 500), runs: option("--runs", 3), path: path)
-        case "replay":
-            var asciinema = ".venv-bench/bin/asciinema"
-            if let i = args.firstIndex(of: "--asciinema"), i + 1 < args.count { asciinema = args[i + 1] }
-            try ReplayBench.run(chunks: option("--chunks", 500), runs: option("--runs", 3), asciinema: asciinema)
-        case "serve":
-            let streams = option("--streams", 1000)
-            try ServeBench.run(
-                streams: streams, tapes: option("--tapes", streams), chunks: option("--chunks", 50), runs: option("--runs", 3))
-        case "proxy":
-            var mitmdump = ".venv-bench/bin/mitmdump"
-            if let i = args.firstIndex(of: "--mitmdump"), i + 1 < args.count { mitmdump = args[i + 1] }
-            var compare: String?
-            if let i = args.firstIndex(of: "--compare"), i + 1 < args.count { compare = args[i + 1] }
-            try ProxyBench.run(
-                requests: option("--requests", 200), runs: option("--runs", 3), mitmdump: mitmdump,
-                throughputOnly: args.contains("--throughput-only"), compare: compare)
-        case "analysis-generate":
-            try AnalysisBench.generate(args[0], tapes: Int(args[1])!, chunks: Int(args[2])!)
-        case "decode":
-            DecodeBench.run(megabytes: option("--megabytes", 64), runs: option("--runs", 5))
-        default:
-            print("usage: tokentape-bench store [--chunks N] [--runs R] | decode [--megabytes M] [--runs R]")
-            print("       tokentape-bench analysis [--tapes N] [--chunks C] [--runs R] [--db PATH]")
-            print("       tokentape-bench replay [--chunks N] [--runs R] [--asciinema PATH]")
-            print("       tokentape-bench serve [--streams N] [--tapes T] [--chunks C] [--runs R]")
-            print("       tokentape-bench proxy [--requests N] [--runs R] [--mitmdump PATH] [--throughput-only] [--compare TOKENTAPE]")
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokentape-bench",
+        abstract: "Speed and memory of tokentape, in release, beside a peer where there is one (BENCHMARKS.md has the figures).",
+        subcommands: [Store.self, Decode.self, Analysis.self, Replay.self, ServeCommand.self, Proxy.self, StoreVariant.self, AnalysisGenerate.self])
+
+    /// How often each measurement is repeated; figures are the median.
+    struct Runs: ParsableArguments {
+        @Option(help: "How many times each measurement runs (the figure is their median).")
+        var runs = 3
+
+        func validate() throws {
+            guard runs >= 1 else { throw ValidationError("--runs must be at least 1, not \(runs).") }
         }
     }
+
+    struct Store: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Writing chunks to SQLite: GRDB against raw SQLite, and the batch sizes.")
+        @Option(help: "Chunks written per run.") var chunks = 1_000_000
+        @OptionGroup var runs: Runs
+        func validate() throws { try atLeastOne(chunks, "--chunks") }
+        func run() throws { try StoreBench.compare(chunks: chunks, runs: runs.runs) }
+    }
+
+    struct Decode: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Decoding an OpenAI chat stream into events, MB/s.")
+        @Option(help: "Megabytes of stream decoded per run.") var megabytes = 64
+        @Option(help: "How many times the decode runs (the figure is their median).") var runs = 5
+        func validate() throws {
+            try atLeastOne(megabytes, "--megabytes")
+            try atLeastOne(runs, "--runs")
+        }
+        func run() throws { DecodeBench.run(megabytes: megabytes, runs: runs) }
+    }
+
+    struct Analysis: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "`stats` over many tapes: time and peak memory.")
+        @Option(help: "Tapes in the generated database.") var tapes = 10_000
+        @Option(help: "Chunks per tape.") var chunks = 500
+        @Option(help: "Use this database instead of generating one.") var db: String?
+        @OptionGroup var runs: Runs
+        func validate() throws {
+            try atLeastOne(tapes, "--tapes")
+            try atLeastOne(chunks, "--chunks")
+        }
+        func run() throws { try AnalysisBench.run(tapes: tapes, chunks: chunks, runs: runs.runs, path: db) }
+    }
+
+    struct Replay: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Replay timing to a terminal beside asciinema's player.")
+        @Option(help: "Chunks in the replayed tape.") var chunks = 500
+        @Option(help: "The asciinema executable (the peer).") var asciinema = ".venv-bench/bin/asciinema"
+        @OptionGroup var runs: Runs
+        func validate() throws { try atLeastOne(chunks, "--chunks") }
+        func run() throws { try ReplayBench.run(chunks: chunks, runs: runs.runs, asciinema: asciinema) }
+    }
+
+    struct ServeCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "serve", abstract: "`serve` answering many streams at once: timing error and throughput.")
+        @Option(help: "Streams at once.") var streams = 1000
+        @Option(help: "Tapes to choose from (default: one per stream).") var tapes: Int?
+        @Option(help: "Chunks per tape.") var chunks = 50
+        @OptionGroup var runs: Runs
+        func validate() throws {
+            try atLeastOne(streams, "--streams")
+            try atLeastOne(tapes ?? streams, "--tapes")
+            try atLeastOne(chunks, "--chunks")
+        }
+        func run() throws { try ServeBench.run(streams: streams, tapes: tapes ?? streams, chunks: chunks, runs: runs.runs) }
+    }
+
+    struct Proxy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The recording proxy beside mitmproxy in front of the same native upstream.",
+            discussion: """
+                Requests go to direct / tokentape / mitmproxy interleaved, in a balanced order: added time \
+                to first content byte (kept-alive and new connections), added latency per chunk, \
+                throughput of 20,000 tiny chunks with the proxy's CPU per chunk, memory while 1,000,000 \
+                chunks pass, and the recorded gaps against the upstream's send times.
+                """)
+        @Option(help: "Requests per target for the first-byte figures.") var requests = 200
+        @OptionGroup var runs: Runs
+        @Option(help: "The mitmdump executable (mitmproxy 11, the peer).") var mitmdump = ".venv-bench/bin/mitmdump"
+        @Flag(help: "Only the throughput and CPU runs, with the upstream reads per stream: for comparing builds quickly.")
+        var throughputOnly = false
+        @Option(help: ArgumentHelp(
+            "A second tokentape binary, run as one more target (\"compared\") in the same run.",
+            discussion: "This machine's batches differ more than builds do: compare two builds side by side like this.",
+            valueName: "tokentape"))
+        var compare: String?
+
+        func validate() throws {
+            try atLeastOne(requests, "--requests")
+            if let compare, !FileManager.default.isExecutableFile(atPath: compare) {
+                throw ValidationError("--compare \(compare): no executable there. Give the path of another build's tokentape (.build/release/tokentape).")
+            }
+        }
+
+        func run() throws {
+            try ProxyBench.run(requests: requests, runs: runs.runs, mitmdump: mitmdump, throughputOnly: throughputOnly, compare: compare)
+        }
+    }
+
+    /// One store variant, in a child process of its own (run by `store`).
+    struct StoreVariant: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "store-variant", shouldDisplay: false)
+        @Argument var variant: String
+        @Argument var chunks: Int
+        @Argument var tapes: Int
+        func run() throws { try StoreBench.runVariant(variant, chunks: chunks, tapes: tapes) }
+    }
+
+    /// Writes the database `analysis` measures, in a child process (run by `analysis`).
+    struct AnalysisGenerate: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "analysis-generate", shouldDisplay: false)
+        @Argument var path: String
+        @Argument var tapes: Int
+        @Argument var chunks: Int
+        func run() throws { try AnalysisBench.generate(path, tapes: tapes, chunks: chunks) }
+    }
+}
+
+private func atLeastOne(_ value: Int, _ name: String) throws {
+    guard value >= 1 else { throw ValidationError("\(name) must be at least 1, not \(value).") }
 }
 
 /// Memory and CPU of a process (this one unless told), from /proc.

@@ -65,7 +65,7 @@ enum ProxyBench {
             var firstByte: [String: [Double]] = [:]
             var clients: [String: Client] = [:]
             for i in 0..<requests {
-                for target in rotated(targets, by: i) {
+                for target in ordered(targets, round: i) {
                     let client = try keepAlive ? (clients[target.name] ?? Client(port: target.port)) : Client(port: target.port, connectNow: false)
                     clients[target.name] = keepAlive ? client : nil
                     let exchange = try client.exchange("/stream?chunks=3&size=64", id: "ttfb-\(keepAlive)-\(target.name)-\(i)", close: !keepAlive)
@@ -82,7 +82,7 @@ enum ProxyBench {
         let perChunkRequests = max(10, requests / 10)
         var clients = try Dictionary(uniqueKeysWithValues: targets.map { ($0.name, try Client(port: $0.port)) })
         for i in 0..<perChunkRequests {
-            for target in rotated(targets, by: i) {
+            for target in ordered(targets, round: i) {
                 let id = "chunks-\(target.name)-\(i)"
                 let exchange = try clients[target.name]!.exchange("/stream?chunks=50&gap_us=2000&size=120", id: id)
                 let sent = upstream.sendTimes(id)
@@ -137,7 +137,7 @@ enum ProxyBench {
         var cpu: [String: [Double]] = [:]
         let tiny = 20_000
         for run in 0..<runs {
-            for target in rotated(targets, by: run) {
+            for target in ordered(targets, round: run) {
                 let client = try Client(port: target.port)
                 let before = target.process.map { Memory.cpuSeconds(of: $0.processIdentifier) } ?? 0
                 let exchange = try client.exchange("/stream?chunks=\(tiny)&size=40", id: "tput-\(target.name)-\(run)", keepEvents: false)
@@ -162,9 +162,16 @@ enum ProxyBench {
         print("")
     }
 
-    /// The targets in another order each round: what runs just before a target (a slow peer, say) changes its figure.
-    static func rotated(_ targets: [Target], by round: Int) -> [Target] {
-        Array(targets[(round % targets.count)...] + targets[..<(round % targets.count)])
+    /// The targets in another order each round, so that every target follows every other equally
+    /// often: what runs just before a target (mitmproxy's CPU burst, say) moves its figure, and a
+    /// plain rotation keeps each target's predecessor. A Williams design: balanced over n rounds
+    /// for n targets when n is even, over 2n (each order then reversed) when it is odd.
+    static func ordered(_ targets: [Target], round: Int) -> [Target] {
+        let n = targets.count
+        guard n > 1 else { return targets }
+        let base = (0..<n).map { j in j == 0 ? 0 : j % 2 == 1 ? (j + 1) / 2 : n - j / 2 }
+        let row = base.map { targets[($0 + round) % n] }
+        return n % 2 == 1 && (round / n) % 2 == 1 ? row.reversed() : row
     }
 
     static func report(_ samples: [String: [Double]], targets: [Target]) {
@@ -200,7 +207,7 @@ enum ProxyBench {
 
     static func startMitm(_ mitmdump: String, upstream: Int) throws -> (process: Process, port: Int) {
         guard FileManager.default.isExecutableFile(atPath: mitmdump) else {
-            throw BenchError("no mitmdump at \(mitmdump): bash Tests/Interop/setup.sh Benchmarks/requirements.txt .venv-bench")
+            throw BenchError("no mitmdump at \(mitmdump), the peer: make it with `bash Tests/Interop/setup.sh Benchmarks/requirements.txt .venv-bench`, or say where it is with --mitmdump PATH")
         }
         let port = try freePort()
         let addon = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
