@@ -31,6 +31,31 @@ struct ProxyTests {
         ]
     }
 
+    @Test("a proxy stopped the moment its client has the whole answer keeps the whole tape, ended completed")
+    func stoppedRightAfterTheAnswer() throws {
+        // A long answer makes ending its tape take longest; the client (Connection: close) may
+        // close, and the stop begin, while the proxy is still ending it.
+        let words = (0..<2000).map { " w\($0)" }
+        let upstream = try ScriptedUpstream { _ in
+            [.head(200, ChatStream.headers), .chunk(ChatStream.role, at: 0)] + words.map { .chunk(ChatStream.content($0), at: 0) }
+                + [.chunk(ChatStream.finish, at: 0), .chunk(ChatStream.done, at: 0), .end]
+        }
+        var bodies: [[UInt8]] = []
+        for _ in 0..<8 {
+            let proxy = try proxy(upstream.port)
+            let reply = try HTTPProbe.post(port: proxy.port, path: "/v1/chat/completions", body: #"{"model":"m","stream":true}"#)
+            proxy.stop()
+            try #require(reply.status == 200 && reply.cleanEnd)
+            bodies.append(reply.body)
+        }
+        let tapes = try recorded()
+        try #require(tapes.count == bodies.count)
+        for (tape, body) in zip(tapes, bodies) {
+            #expect(tape.metadata.endReason == .completed, "\(tape.metadata.endReason.map { "\($0)" } ?? "none"): \(tape.metadata.endDetail ?? "")")
+            #expect(tape.body == body)
+        }
+    }
+
     @Test("the client hanging up stops the upstream at once; the tape ends client_cancelled after the first token")
     func clientHangUp() throws {
         let upstream = try ScriptedUpstream { _ in
