@@ -11,8 +11,16 @@ final class RunningProxy: Sendable {
     let recorder: Recorder
     let pool: UpstreamPool
     let onFinish: @Sendable (RecordingProxy.Finished) -> Void
-    /// The loops every connection, client and upstream, runs on.
-    let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    /// The loop every connection, client and upstream, runs on.
+    let group: any EventLoopGroup = RunningProxy.loop
+
+    /// One loop for every proxy in the process, for the life of the process.
+    ///
+    /// With a loop per core, a new client connection is accepted on one thread and served on
+    /// another, which must wake up first: one loop takes about 50 µs off a new connection's first
+    /// byte (BENCHMARKS.md). One core is far more than streams need: it passes about 400,000
+    /// chunks a second while recording them, and the database writer has a thread of its own.
+    static let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let state = NIOLockedValueBox(State())
 
     private struct State {
