@@ -33,7 +33,7 @@ let package = Package(
             ]),
         .target(name: "TapeAnalysis", dependencies: ["TapeCore"]),
         .target(name: "TapeReplay", dependencies: ["TapeCore"]),
-        // NIO glue for the replay server.
+        // NIO glue for the replay server and the proxy.
         .target(name: "TapeNIO", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "TapeServer",
@@ -43,6 +43,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -50,7 +51,7 @@ let package = Package(
         .target(
             name: "TapeCapture",
             dependencies: [
-                "TapeCore", "TapeStore",
+                "TapeCore", "TapeStore", "TapeNIO",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

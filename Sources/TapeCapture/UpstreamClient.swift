@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
+import TapeNIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -65,6 +66,7 @@ public struct UpstreamClient: Sendable {
         // A refused connection is an answer: say so at once instead of retrying until the connect timeout.
         configuration.connectionPool.retryConnectionEstablishment = false
         // The same loops as the server in front, so a proxied read is handed over without a thread of its own.
+        MultiThreadedEventLoopGroup.singleton.runAtProcessPriority()
         http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
         self.settings = settings
     }

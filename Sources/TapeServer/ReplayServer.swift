@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
 import TapeCore
 import TapeReplay
 
@@ -73,6 +74,8 @@ public struct ReplayServer: Sendable {
         addPlayer(to: router)
         var logger = Logger(label: "tokentape.serve")
         logger.logLevel = configuration.logLevel
+        // Hummingbird serves on NIO's shared loops.
+        MultiThreadedEventLoopGroup.singleton.runAtProcessPriority()
         let app = Application(
             router: router,
             configuration: .init(

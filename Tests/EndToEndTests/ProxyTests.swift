@@ -56,6 +56,30 @@ struct ProxyTests {
         }
     }
 
+    @Test("the proxy's and serve's event loops run at the process's priority, not at that of the Swift worker that made them")
+    func loopsRunAtTheProcessPriority() throws {
+        // serve (NIO's shared loops, through Hummingbird) upstream of the proxy (its own loop).
+        let served = scratch.path("served.sqlite")
+        let simulated = try CLI.run(["simulate", "--db", served])
+        try #require(simulated.status == 0, "\(simulated.stderr)")
+        let serve = try Server(command: "serve", ["--db", served])
+        defer { serve.stop() }
+        let proxy = try proxy(serve.port)
+        defer { proxy.stop() }
+        // One stream through both, so every thread either uses has been made.
+        let reply = try HTTPProbe.post(port: proxy.port, path: "/v1/chat/completions", body: #"{"model":"m","stream":true}"#)
+        try #require(reply.status == 200 && reply.cleanEnd)
+        for (server, loopName) in [(serve, "NIO-SGLTN"), (proxy, "NIO-ELT")] {
+            let threads = try ThreadPriority.threads(of: server.process.processIdentifier)
+            let main = try #require(threads.first { $0.id == server.process.processIdentifier })
+            let loops = threads.filter { $0.name.hasPrefix(loopName) }
+            try #require(!loops.isEmpty, "no \(loopName) thread among \(threads.map(\.name))")
+            // Dispatch runs its workers at nice -2 or -4: a loop made by one would show it.
+            #expect(threads.contains { $0.nice != main.nice }, "no thread of another priority: the check below could not fail")
+            for loop in loops { #expect(loop.nice == main.nice, "\(loop.name) runs at nice \(loop.nice), the process at \(main.nice)") }
+        }
+    }
+
     @Test("the client hanging up stops the upstream at once; the tape ends client_cancelled after the first token")
     func clientHangUp() throws {
         let upstream = try ScriptedUpstream { _ in
@@ -472,4 +496,27 @@ final class OpenStream {
     }
 
     deinit { close() }
+}
+
+/// The threads of a process and their nice values, from `/proc`.
+enum ThreadPriority {
+    struct Thread {
+        var id: Int32
+        var name: String
+        var nice: Int
+    }
+
+    static func threads(of pid: Int32) throws -> [Thread] {
+        let tasks = "/proc/\(pid)/task"
+        return try FileManager.default.contentsOfDirectory(atPath: tasks).compactMap { tid in
+            let stat = try String(contentsOfFile: "\(tasks)/\(tid)/stat", encoding: .utf8)
+            let name = try String(contentsOfFile: "\(tasks)/\(tid)/comm", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            // The name may hold spaces or parentheses: the fields start after the last ")", with field 3.
+            guard let close = stat.lastIndex(of: ")"), let id = Int32(tid) else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            // Field 19 is the nice value.
+            guard fields.count > 16, let nice = Int(fields[16]) else { return nil }
+            return Thread(id: id, name: name, nice: nice)
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import TapeNIO
 
 /// What every connection of one running proxy shares: its settings, the
 /// recorder, the upstream connections, and the list of open client
@@ -20,7 +21,12 @@ final class RunningProxy: Sendable {
     /// another, which must wake up first: one loop takes about 50 µs off a new connection's first
     /// byte (BENCHMARKS.md). One core is far more than streams need: it passes about 400,000
     /// chunks a second while recording them, and the database writer has a thread of its own.
-    static let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    /// Its thread runs at the process's priority (`runAtProcessPriority()` says why).
+    static let loop: MultiThreadedEventLoopGroup = {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        group.runAtProcessPriority()
+        return group
+    }()
     private let state = NIOLockedValueBox(State())
 
     private struct State {
