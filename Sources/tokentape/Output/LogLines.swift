@@ -7,7 +7,10 @@ import Foundation
 /// At most `limit` lines wait; past that they are counted instead, and the
 /// count is written once the reader takes lines again.
 final class LogLines: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "tokentape.log")
+    /// Below the streams' priority: a line is not worth a stream's core. (A default queue runs
+    /// on a Dispatch worker at nice -4, which took the core from a client just woken for its
+    /// first byte; BENCHMARKS.md.)
+    private let queue = DispatchQueue(label: "tokentape.log", qos: .utility)
     private let lock = NSLock()
     private var waiting = 0
     private var dropped = 0
