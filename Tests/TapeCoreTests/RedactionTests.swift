@@ -26,6 +26,9 @@ struct RedactionTests {
             == "https://g.example/v1beta/models/m:streamGenerateContent?alt=sse&key=[REDACTED]")
         #expect(Redaction.url("http://h/x?API_KEY=1&token=2&keep=3#frag") == "http://h/x?API_KEY=[REDACTED]&token=[REDACTED]&keep=3#frag")
         #expect(Redaction.url("http://h/x?other=sk-test-FAKE0123456789abcdef") == "http://h/x?other=[REDACTED]")
+        // A query with nothing secret comes back as it was, empty items and all.
+        for url in ["http://h/x?chunks=3&size=64", "http://h/x?a&&b=&keyring=1#token=2", "http://h/x?"] { #expect(Redaction.url(url) == url) }
+        #expect(Redaction.url("http://h/x?a=1&Key=2") == "http://h/x?a=1&Key=[REDACTED]")
     }
 
     @Test("key shapes anywhere in text; short look-alikes stay")
@@ -57,6 +60,9 @@ struct ProviderDetectionTests {
             ("/v1/completions", .openaiCompletions), ("/v1/responses", .openaiResponses),
             ("/v1/messages", .anthropic), ("/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", .gemini),
             ("/api/chat", .ollamaChat), ("/api/generate", .ollamaGenerate), ("/v1/embeddings", nil),
+            ("/v1/responses/resp_1/input_items", .openaiResponses), ("/v1/chat/completions/", nil), ("", nil), ("/", nil),
+            // Only the path counts, not the query.
+            ("/v1/embeddings?next=/v1/messages", nil), ("/proxy?to=x:streamGenerateContent", nil),
         ]
         for (path, provider) in cases { #expect(ProviderDetection.provider(forPath: path) == provider, "\(path)") }
     }

@@ -7,15 +7,31 @@ public enum ProviderDetection {
     /// The API a request path belongs to, whatever prefix a gateway adds
     /// (`/openai/v1/chat/completions`, Azure deployments, `/v1beta/models/m:streamGenerateContent`).
     public static func provider(forPath path: String) -> Provider? {
-        let path = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
-        if path.utf8.contains(":streamGenerateContent".utf8) { return .gemini }
-        if path.hasSuffix("/chat/completions") { return .openaiChat }
-        if path.hasSuffix("/completions") { return .openaiCompletions }
-        if path.hasSuffix("/responses") || path.utf8.contains("/responses/".utf8) { return .openaiResponses }
-        if path.hasSuffix("/messages") { return .anthropic }
-        if path.hasSuffix("/api/chat") { return .ollamaChat }
-        if path.hasSuffix("/api/generate") { return .ollamaGenerate }
-        return nil
+        // Bytes, not Characters: every proxied request asks, and a path is ASCII (the generic
+        // `contains` of a collection was most of the cost of making a proxied tape, measured).
+        var path = path
+        return path.withUTF8 { bytes in
+            let path = bytes.firstIndex(of: UInt8(ascii: "?")).map { UnsafeBufferPointer(rebasing: bytes[..<$0]) } ?? bytes
+            if contains(path, ":streamGenerateContent") { return .gemini }
+            if endsWith(path, "/chat/completions") { return .openaiChat }
+            if endsWith(path, "/completions") { return .openaiCompletions }
+            if endsWith(path, "/responses") || contains(path, "/responses/") { return .openaiResponses }
+            if endsWith(path, "/messages") { return .anthropic }
+            if endsWith(path, "/api/chat") { return .ollamaChat }
+            if endsWith(path, "/api/generate") { return .ollamaGenerate }
+            return nil
+        }
+    }
+
+    private static func endsWith(_ bytes: UnsafeBufferPointer<UInt8>, _ suffix: StaticString) -> Bool {
+        let suffix = UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount)
+        return bytes.count >= suffix.count && bytes[(bytes.count - suffix.count)...].elementsEqual(suffix)
+    }
+
+    private static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: StaticString) -> Bool {
+        let needle = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard bytes.count >= needle.count else { return false }
+        return (0...(bytes.count - needle.count)).contains { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 
     /// The framing a `Content-Type` announces, if it names one.

@@ -14,8 +14,12 @@ public enum HopByHop {
         // Every request and response through the proxy passes here: no set is built unless `Connection` names more.
         var named: Set<String> = []
         for field in fields where field.name.utf8.count == 10 && field.name.lowercased() == "connection" {
-            for token in field.value.split(separator: ",") {
-                named.insert(token.trimmingCharacters(in: .whitespaces).lowercased())
+            for var token in field.value.split(separator: ",") {
+                // Optional whitespace is spaces and tabs (RFC 9110 §5.6.3); Foundation's trim took
+                // most of a proxied request's header work (measured).
+                while let c = token.first, c == " " || c == "\t" { token = token.dropFirst() }
+                while let c = token.last, c == " " || c == "\t" { token = token.dropLast() }
+                named.insert(token.lowercased())
             }
         }
         return fields.filter {

@@ -33,11 +33,13 @@ public enum Redaction {
         guard let q = url.firstIndex(of: "?") else { return text(url) }
         let fragmentStart = url[q...].firstIndex(of: "#") ?? url.endIndex
         let query = url[url.index(after: q)..<fragmentStart].split(separator: "&", omittingEmptySubsequences: false)
-        let cleaned = query.map { item -> String in
-            guard let eq = item.firstIndex(of: "=") else { return String(item) }
-            let name = item[..<eq]
-            return secretQueryParameters.contains(name.lowercased()) ? "\(name)=\(marker)" : String(item)
+        func isSecret(_ item: Substring) -> Bool {
+            guard let eq = item.firstIndex(of: "=") else { return false }
+            return secretQueryParameters.contains(item[..<eq].lowercased())
         }
+        // Almost no URL has a key in its query: rebuild it only for one that has.
+        guard query.contains(where: isSecret) else { return text(url) }
+        let cleaned = query.map { item in isSecret(item) ? "\(item.prefix { $0 != "=" })=\(marker)" : String(item) }
         return text(String(url[...q]) + cleaned.joined(separator: "&") + String(url[fragmentStart...]))
     }
 
