@@ -509,8 +509,11 @@ enum ThreadPriority {
     static func threads(of pid: Int32) throws -> [Thread] {
         let tasks = "/proc/\(pid)/task"
         return try FileManager.default.contentsOfDirectory(atPath: tasks).compactMap { tid in
-            let stat = try String(contentsOfFile: "\(tasks)/\(tid)/stat", encoding: .utf8)
-            let name = try String(contentsOfFile: "\(tasks)/\(tid)/comm", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            // A thread may end between the listing and the reads (Dispatch retires idle workers): skip it.
+            guard let stat = try? String(contentsOfFile: "\(tasks)/\(tid)/stat", encoding: .utf8),
+                let comm = try? String(contentsOfFile: "\(tasks)/\(tid)/comm", encoding: .utf8)
+            else { return nil }
+            let name = comm.trimmingCharacters(in: .whitespacesAndNewlines)
             // The name may hold spaces or parentheses: the fields start after the last ")", with field 3.
             guard let close = stat.lastIndex(of: ")"), let id = Int32(tid) else { return nil }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
